@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * Every subcommand registers itself here: one import and one line per
+ * command, each in its own file under this folder.
+ */
+export function registerCommands(_program: Command): void {
+  // (subcommands are added by each layer: sim, scenario, check, cluster, …)
+}

@@ -1,0 +1,2 @@
+export type { Rng } from './rng.js';
+export { SeededRng } from './rng.js';
