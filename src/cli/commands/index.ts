@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { registerCheckCommand } from './check.js';
+import { registerSimCommand } from './sim.js';
 
 /**
  * Every subcommand registers itself here: one import and one line per
@@ -6,4 +8,6 @@ import type { Command } from 'commander';
  */
 export function registerCommands(_program: Command): void {
   // (subcommands are added by each layer: sim, scenario, check, cluster, …)
+  registerCheckCommand(_program);
+  registerSimCommand(_program);
 }

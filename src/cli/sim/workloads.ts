@@ -1,0 +1,15 @@
+import { getWorkload, registerWorkload, type Workload } from '../../sim/index.js';
+
+/**
+ * Workloads the CLI offers besides the built-in `heartbeat`. Later issues
+ * add theirs here (kv, lock, register, membership, clocksync): one import
+ * and one array entry each. The main thread and every worker thread call
+ * `loadWorkloads()`, so all see the same registry.
+ */
+const CLI_WORKLOADS: readonly Workload[] = [];
+
+export function loadWorkloads(): void {
+  for (const workload of CLI_WORKLOADS) {
+    if (getWorkload(workload.name) !== workload) registerWorkload(workload);
+  }
+}
