@@ -33,4 +33,9 @@ export interface Scenario {
   /** The seed used when none is given. */
   readonly defaultSeed?: number;
   run(options: ScenarioOptions): ScenarioReport;
+  /**
+   * Optional picture for `faultline scenario NAME --plot FILE.svg`: a
+   * self-contained SVG document (deterministic for a seed).
+   */
+  plot?(options: ScenarioOptions): string;
 }

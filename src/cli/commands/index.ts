@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCheckCommand } from './check.js';
+import { registerScenarioCommand } from './scenario.js';
 import { registerSimCommand } from './sim.js';
 
 /**
@@ -10,4 +11,5 @@ export function registerCommands(_program: Command): void {
   // (subcommands are added by each layer: sim, scenario, check, cluster, …)
   registerCheckCommand(_program);
   registerSimCommand(_program);
+  registerScenarioCommand(_program);
 }

@@ -1,0 +1,112 @@
+/**
+ * The contract of a replica: one cluster member that runs Raft, the services
+ * state machine and the leader's LeaseKeeper over an `Env` (sim or Node
+ * runtime). It is the seam between the protocol layers and everything that
+ * serves users: the simulator's workloads call it through client messages,
+ * the HTTP server calls it in-process.
+ *
+ * Rules:
+ * - Sans-I/O: time, timers, network, disk and randomness come from `env`.
+ * - Callbacks, not promises: in the simulator, promise continuations would
+ *   run only after the whole event loop returns, so every completion is a
+ *   callback invoked later from an Env event (never inline inside the call).
+ * - Every callback is called exactly once.
+ * - A write is acknowledged only after its entry is committed (fsynced on a
+ *   quorum) and applied; the result is the state machine's own result.
+ */
+import type { Env, NodeId } from '../env/index.js';
+import type { Command, GetValue, ServiceResult } from '../services/index.js';
+
+/** Why a request did not get a state-machine result. */
+export type ReplicaErrorCode =
+  /** No leader known, or the leader did not answer within `requestTimeoutMs`: the outcome is unknown for writes. */
+  | 'no_quorum'
+  /** This replica is not the leader and forwarding is off; `leader` names the one it knows. */
+  | 'not_leader'
+  /** The replica is stopping or stopped. */
+  | 'stopped'
+  /** Too many requests in flight (bounded queues). */
+  | 'overloaded'
+  /** The request itself is invalid (the message names the field). */
+  | 'invalid';
+
+export interface ReplicaError {
+  readonly code: ReplicaErrorCode;
+  readonly message: string;
+  /** Known leader, when there is one (for `not_leader` redirects). */
+  readonly leader?: NodeId | null;
+  /**
+   * True when the write certainly did not take effect (refused before it
+   * reached the log); false when it may have (timed out after proposing).
+   * Histories record the first as `fail` and the second as `info`.
+   */
+  readonly definite: boolean;
+}
+
+export type ReplicaOutcome<T> = { readonly ok: true; readonly result: T } | { readonly ok: false; readonly error: ReplicaError };
+
+export type ReadConsistency = 'linearizable' | 'stale';
+
+export interface ReplicaMember {
+  readonly id: NodeId;
+  readonly role: 'leader' | 'follower' | 'candidate' | 'pre-candidate' | 'learner' | 'unknown';
+  /** Highest log index known replicated to it (leader's view; undefined elsewhere). */
+  readonly matchIndex?: number;
+}
+
+export interface ReplicaStatus {
+  readonly id: NodeId;
+  readonly role: string;
+  readonly term: number;
+  /** Current leader's id, or null. */
+  readonly leader: NodeId | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly members: readonly ReplicaMember[];
+}
+
+export interface ReplicaMetrics {
+  readonly proposals: number;
+  readonly commits: number;
+  readonly elections: number;
+  /** fsync latency samples in ms since the last read (the reader drains them). */
+  readonly fsyncLatencyMs: readonly number[];
+}
+
+export interface ReplicaOptions {
+  readonly env: Env;
+  /** Founding voters (bootstrap only, same list on every founding member). */
+  readonly voters: readonly NodeId[];
+  /** @defaultValue 10 */
+  readonly tickIntervalMs?: number;
+  /** @defaultValue 10 (timeouts drawn from [E, 2E) ticks) */
+  readonly electionTicks?: number;
+  /** How long a request may wait for a leader / commit before `no_quorum`. @defaultValue 2000 */
+  readonly requestTimeoutMs?: number;
+  /** Followers forward writes and linearizable reads to the leader over the peer network. @defaultValue true */
+  readonly forwardToLeader?: boolean;
+  /** 'read-index' (default) or 'lease' (leader-lease reads, bounded by `maxClockDriftRate`). */
+  readonly readMode?: 'read-index' | 'lease';
+  /**
+   * Deliberately broken safety mechanisms, for the simulator's `--bug`
+   * variants only (never in production): the harness must catch each.
+   */
+  readonly bugs?: readonly ReplicaBug[];
+}
+
+export type ReplicaBug = 'no-fencing' | 'stale-read' | 'forget-vote' | 'commit-without-majority' | 'no-fsync';
+
+export interface Replica {
+  readonly id: NodeId;
+  /** Submit a client command (put, delete, grant-lease, acquire-lock, …) through the log. */
+  submit(command: Command, done: (outcome: ReplicaOutcome<ServiceResult<unknown>>) => void): void;
+  /** Read a key: `linearizable` via ReadIndex (or a valid leader lease), `stale` from local applied state. */
+  get(key: string, consistency: ReadConsistency, done: (outcome: ReplicaOutcome<GetValue>) => void): void;
+  status(): ReplicaStatus;
+  /** Counters for /metrics. */
+  metrics(): ReplicaMetrics;
+  /** Stop timers and release the disk; pending callbacks get `stopped`. */
+  stop(): void;
+}
+
+export type CreateReplica = (options: ReplicaOptions) => Replica;

@@ -1,0 +1,4 @@
+import type { Scenario } from '../scenario.js';
+
+/** The detection scenarios, in the order `faultline scenario` lists them. */
+export const detectionScenarios: readonly Scenario[] = [];

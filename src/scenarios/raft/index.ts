@@ -1,0 +1,4 @@
+import type { Scenario } from '../scenario.js';
+
+/** The raft scenarios, in the order `faultline scenario` lists them. */
+export const raftScenarios: readonly Scenario[] = [];
