@@ -5,8 +5,9 @@
  *   heartbeat: a lean one (the simulator's hot path alone), the registered
  *   `heartbeat` workload (with its per-message checks and its disk log),
  *   and the workload under a brutal seed's faults;
- * - heap used at 1 M, 5 M and 10 M events of one long run (must stay flat:
- *   events are pooled and no trace is kept without a sink).
+ * - heap used at 1 M, 5 M and 10 M events of one long run, lean and with
+ *   the workload (must stay flat: events are pooled, no trace is kept
+ *   without a sink, and the workload's state is bounded).
  * No external peer: there is no comparable JS simulator to run in-process.
  */
 import { performance } from 'node:perf_hooks';
@@ -77,8 +78,7 @@ function measure(scenario: string, sim: Simulation, minWallMs: number): Row {
   };
 }
 
-function memoryOverEvents(): Array<Record<string, string | number>> {
-  const sim = leanHeartbeat(1);
+function memoryOverEvents(sim: Simulation): Array<Record<string, string | number>> {
   const rows: Array<Record<string, string | number>> = [];
   const start = performance.now();
   for (const target of [1_000_000, 5_000_000, 10_000_000]) {
@@ -96,5 +96,7 @@ export async function run(): Promise<void> {
     measure(`heartbeat workload, every fault (intensity ${brutal.intensity})`, workloadHeartbeat(3, brutal), 2_000),
   ]);
   console.log('\nheap over one long run (lean heartbeat, no trace sink):');
-  printTable(memoryOverEvents());
+  printTable(memoryOverEvents(leanHeartbeat(1)));
+  console.log('\nheap over one long run (heartbeat workload, no faults, no trace sink):');
+  printTable(memoryOverEvents(workloadHeartbeat(1, calmKnobs())));
 }

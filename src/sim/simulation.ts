@@ -7,7 +7,7 @@ import { RandomNemesis } from './nemesis.js';
 import { DEFAULT_NETWORK, quietNetwork, validateNetwork, type NetworkOptions } from './network.js';
 import type { SimNode } from './node.js';
 import { planPartition, type PartitionPlan, type PartitionShape } from './partitions.js';
-import { safeJson, type TraceSink } from './trace.js';
+import { MAX_TRACE_NODES, safeJson, type TraceSink } from './trace.js';
 import { DEFAULT_DISK, World, type DiskOptions, type SimStats } from './world.js';
 
 export interface SimulationOptions {
@@ -110,6 +110,7 @@ export class Simulation {
       trace: options.trace,
       maxQueuedEvents,
     });
+    WORLDS.set(this, this.#world);
   }
 
   // ------------------------------------------------------------ topology
@@ -123,6 +124,9 @@ export class Simulation {
     if (!NAME_PATTERN.test(name)) throw invalid(`Simulation.host: name must match ${NAME_PATTERN}, got ${JSON.stringify(name)}`);
     if (this.#world.byName.has(name)) throw new SimulationError('invalid-state', `Simulation.host: node "${name}" already exists`);
     if (typeof factory !== 'function') throw invalid('Simulation.host: factory must be a function (env) => NodeProcess');
+    if (this.#world.nodes.length >= MAX_TRACE_NODES) {
+      throw new SimulationError('invalid-state', `Simulation.host: at most ${MAX_TRACE_NODES} nodes (the trace encodes node indices in 12 bits)`);
+    }
     this.#world.addNode(name, factory, options.faulty ?? true);
     return this;
   }
@@ -510,6 +514,19 @@ export class Simulation {
   #fault(node: number, text: string): void {
     this.#world.trace.text(this.#world.nowUs, 'fault', node, text);
   }
+}
+
+const WORLDS = new WeakMap<Simulation, World>();
+
+/**
+ * The engine behind `sim`, addressed by node index: for the simulator's own
+ * workloads, whose per-message checks would otherwise pay a name lookup per
+ * question. Internal: not exported from `faultline/sim`.
+ */
+export function worldOf(sim: Simulation): World {
+  const world = WORLDS.get(sim);
+  if (world === undefined) throw new SimulationError('invalid-state', 'worldOf: not a Simulation');
+  return world;
 }
 
 function invalid(message: string): SimulationError {

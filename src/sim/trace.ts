@@ -2,10 +2,24 @@ import { Fnv1a64 } from './fnv.js';
 
 /**
  * The simulation's trace: every event is folded into an incremental
- * FNV-1a 64 hash over a canonical binary encoding (numbers as 32-bit words,
- * strings as code units), and — only when a sink is given — also rendered as
- * one canonical text line. The hash never depends on the sink, so a run with
- * `--trace` and one without have the same trace hash. Nothing is retained.
+ * FNV-1a 64 hash over a canonical binary encoding, and — only when a sink is
+ * given — also rendered as one canonical text line. The hash never depends on
+ * the sink, so a run with `--trace` and one without have the same trace hash.
+ * Nothing is retained.
+ *
+ * Encoding (little-endian 32-bit words, strings as UTF-16 code units). Each
+ * event starts with one header word:
+ *
+ *   bits 0–4 kind · bits 5–6 time mode · bits 7–18 node a · bits 19–30 node b
+ *
+ * Time mode 0: same virtual µs as the previous event; 1: one word follows
+ * with the µs elapsed since it; 2: the absolute µs follow as two words. Most
+ * events of a busy run share an instant or advance by < 71 min, so the hot
+ * events (send, deliver, timer) cost two or three words. Then, per kind:
+ * send/dup: the latency in µs (0xffffffff + absolute µs when ≥ that);
+ * deliver, timer: the message or timer id; drop: id, reason; disk: bytes;
+ * text, log: the string. A send's message id is not hashed: ids are handed
+ * out in send order, one per send or drop-at-send, so the stream implies it.
  */
 export const TraceKind = {
   start: 1,
@@ -27,6 +41,9 @@ export const TraceKind = {
 } as const;
 export type TraceKindName = keyof typeof TraceKind;
 
+/** Node indices fit the header's 12-bit fields (text events store index + 1). */
+export const MAX_TRACE_NODES = 4000;
+
 export const DropReason = { loss: 1, partition: 2, down: 3, noHandler: 4 } as const;
 const DROP_TEXT = ['', 'loss', 'partition', 'down', 'no-handler'];
 
@@ -34,6 +51,12 @@ export const DiskOp = { append: 1, write: 2, truncate: 3, remove: 4 } as const;
 const DISK_TEXT = ['', 'append', 'write', 'truncate', 'remove'];
 
 export type TraceSink = (line: string) => void;
+
+const TIME_SAME = 0;
+const TIME_DELTA = 1 << 5;
+const TIME_ABSOLUTE = 2 << 5;
+const TWO_POW_32 = 0x1_0000_0000;
+const WORD_MAX = 0xffff_ffff;
 
 /** Virtual µs as a fixed 3-decimal ms string: the first column of every line. */
 export function formatTraceTime(us: number): string {
@@ -45,6 +68,8 @@ export class Trace {
   readonly #sink: TraceSink | undefined;
   readonly #names: readonly string[];
   #events = 0;
+  /** Virtual µs of the last event hashed (time never goes back). */
+  #lastUs = 0;
 
   /** @param names node names by index (the live array: nodes added later are seen) */
   constructor(sink: TraceSink | undefined, names: readonly string[]) {
@@ -65,15 +90,33 @@ export class Trace {
     return this.#sink !== undefined;
   }
 
-  send(nowUs: number, from: number, to: number, id: number, atUs: number, duplicate: boolean): void {
+  /** Hash an event's header word and its time (see the module comment); `a`, `b` < 4096. */
+  #head(kind: number, nowUs: number, a: number, b: number): void {
     const h = this.#hash;
+    const fields = kind | (a << 7) | (b << 19);
+    const deltaUs = nowUs - this.#lastUs;
     this.#events++;
-    h.word(duplicate ? TraceKind.duplicate : TraceKind.send);
-    h.uint53(nowUs);
-    h.word(from);
-    h.word(to);
-    h.word(id);
-    h.uint53(atUs);
+    if (deltaUs === 0) {
+      h.word(fields | TIME_SAME);
+    } else if (deltaUs > 0 && deltaUs < TWO_POW_32) {
+      h.word(fields | TIME_DELTA);
+      h.word(deltaUs);
+    } else {
+      h.word(fields | TIME_ABSOLUTE);
+      h.uint53(nowUs);
+    }
+    this.#lastUs = nowUs;
+  }
+
+  send(nowUs: number, from: number, to: number, id: number, atUs: number, duplicate: boolean): void {
+    this.#head(duplicate ? TraceKind.duplicate : TraceKind.send, nowUs, from, to);
+    const latencyUs = atUs - nowUs;
+    if (latencyUs < WORD_MAX) {
+      this.#hash.word(latencyUs);
+    } else {
+      this.#hash.word(WORD_MAX);
+      this.#hash.uint53(atUs);
+    }
     if (this.#sink !== undefined) {
       const n = this.#names;
       this.#sink(`${formatTraceTime(nowUs)} ${duplicate ? 'dup' : 'send'} ${n[from]}>${n[to]} #${id} at=${formatTraceTime(atUs)}`);
@@ -81,11 +124,8 @@ export class Trace {
   }
 
   deliver(nowUs: number, from: number, to: number, id: number): void {
-    const h = this.#hash;
-    this.#events++;
-    h.word(TraceKind.deliver);
-    h.word(id);
-    h.word(to);
+    this.#head(TraceKind.deliver, nowUs, from, to);
+    this.#hash.word(id);
     if (this.#sink !== undefined) {
       const n = this.#names;
       this.#sink(`${formatTraceTime(nowUs)} deliver ${n[from]}>${n[to]} #${id}`);
@@ -93,12 +133,9 @@ export class Trace {
   }
 
   drop(nowUs: number, from: number, to: number, id: number, reason: number): void {
-    const h = this.#hash;
-    this.#events++;
-    h.word(TraceKind.drop);
-    h.uint53(nowUs);
-    h.word(id);
-    h.word(reason);
+    this.#head(TraceKind.drop, nowUs, from, to);
+    this.#hash.word(id);
+    this.#hash.word(reason);
     if (this.#sink !== undefined) {
       const n = this.#names;
       this.#sink(`${formatTraceTime(nowUs)} drop ${n[from]}>${n[to]} #${id} ${DROP_TEXT[reason]}`);
@@ -106,34 +143,21 @@ export class Trace {
   }
 
   timer(nowUs: number, node: number, id: number): void {
-    const h = this.#hash;
-    this.#events++;
-    h.word(TraceKind.timer);
-    h.uint53(nowUs);
-    h.word(node);
-    h.word(id);
+    this.#head(TraceKind.timer, nowUs, node, 0);
+    this.#hash.word(id);
     if (this.#sink !== undefined) this.#sink(`${formatTraceTime(nowUs)} timer ${this.#names[node]} t${id}`);
   }
 
   fsync(nowUs: number, node: number, file: string, ok: boolean): void {
-    const h = this.#hash;
-    this.#events++;
-    h.word(TraceKind.fsync);
-    h.uint53(nowUs);
-    h.word(node);
-    h.word(ok ? 1 : 0);
+    this.#head(TraceKind.fsync, nowUs, node, ok ? 1 : 0);
     if (this.#sink !== undefined) {
       this.#sink(`${formatTraceTime(nowUs)} fsync ${this.#names[node]} ${JSON.stringify(file)} ${ok ? 'ok' : 'error'}`);
     }
   }
 
   disk(nowUs: number, node: number, op: number, file: string, bytes: number): void {
-    const h = this.#hash;
-    this.#events++;
-    h.word(TraceKind.disk);
-    h.word(node);
-    h.word(op);
-    h.word(bytes);
+    this.#head(TraceKind.disk, nowUs, node, op);
+    this.#hash.word(bytes);
     if (this.#sink !== undefined) {
       this.#sink(`${formatTraceTime(nowUs)} disk ${this.#names[node]} ${DISK_TEXT[op]} ${JSON.stringify(file)} ${bytes}B`);
     }
@@ -145,12 +169,8 @@ export class Trace {
    * `node` is a node index or -1.
    */
   text(nowUs: number, kind: TraceKindName, node: number, text: string): void {
-    const h = this.#hash;
-    this.#events++;
-    h.word(TraceKind[kind]);
-    h.uint53(nowUs);
-    h.word(node + 1);
-    h.string(text);
+    this.#head(TraceKind[kind], nowUs, node + 1, 0);
+    this.#hash.string(text);
     if (this.#sink !== undefined) {
       const who = node >= 0 ? ` ${this.#names[node]}` : '';
       this.#sink(`${formatTraceTime(nowUs)} ${kind}${who}${text === '' ? '' : ' ' + text}`);
@@ -159,12 +179,8 @@ export class Trace {
 
   /** A node's `env.log`: the event name is hashed; fields appear only in the line. */
   log(nowUs: number, node: number, event: string, fields: Record<string, unknown> | undefined): void {
-    const h = this.#hash;
-    this.#events++;
-    h.word(TraceKind.log);
-    h.uint53(nowUs);
-    h.word(node);
-    h.string(event);
+    this.#head(TraceKind.log, nowUs, node, 0);
+    this.#hash.string(event);
     if (this.#sink !== undefined) {
       const suffix = fields === undefined ? '' : ' ' + safeJson(fields);
       this.#sink(`${formatTraceTime(nowUs)} log ${this.#names[node]} ${event}${suffix}`);

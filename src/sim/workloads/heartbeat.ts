@@ -1,6 +1,7 @@
 import type { Env, NodeId } from '../../env/index.js';
 import { crc32c } from '../../core/checksum/index.js';
-import type { Simulation } from '../simulation.js';
+import { worldOf, type Simulation } from '../simulation.js';
+import type { World } from '../world.js';
 import type { Violation, Workload, WorkloadContext, WorkloadRun } from '../workload.js';
 
 /** Heartbeats are sent this often on each node's monotonic clock. */
@@ -18,6 +19,8 @@ const MAX_REPORTED_PER_KIND = 3;
 interface Beat {
   readonly from: NodeId;
   readonly to: NodeId;
+  /** The sender's position in the workload's node list (checked against `from`). */
+  readonly fromIndex: number;
   /** Per-link sequence number, from 0. */
   readonly seq: number;
   /** The sender saw the link cut when it sent this (so it must never arrive). */
@@ -56,7 +59,15 @@ export const heartbeatWorkload: Workload = {
 class HeartbeatRun implements WorkloadRun {
   readonly quietMs: number;
   readonly #sim: Simulation;
+  /**
+   * The engine, read by node index: the per-message checks ask "is this node
+   * up / paused / which incarnation" and "is this link cut" several times per
+   * message, and a name lookup each time would dominate the run.
+   */
+  readonly #world: World;
   readonly #nodes: NodeId[];
+  /** Simulator node index of each workload node. */
+  readonly #simIndex: Int32Array;
   readonly #index = new Map<NodeId, number>();
   readonly #bug: string | undefined;
   readonly #n: number;
@@ -104,44 +115,56 @@ class HeartbeatRun implements WorkloadRun {
     const driftSlack = 1 + (knobs.clock?.driftPpmMax ?? 0) / 1e6;
     this.#boundMs = 2 * HEARTBEAT_INTERVAL_MS * driftSlack + Math.max(net.latencyMsMax, sim.network.latencyMsMax) + 5;
     this.quietMs = Math.ceil(this.#boundMs + HEARTBEAT_INTERVAL_MS);
+    this.#world = worldOf(sim);
     for (const name of nodes) sim.host(name, (env) => this.#boot(env));
+    this.#simIndex = Int32Array.from(nodes, (name) => this.#world.byName.get(name)!.index);
   }
 
   #boot(env: Env): object {
     const sim = this.#sim;
+    const world = this.#world;
     const me = env.nodeId;
     const i = this.#index.get(me)!;
+    const n = this.#n;
+    const nodes = this.#nodes;
+    const simIndex = this.#simIndex;
+    const si = simIndex[i];
+    const self = world.nodes[si];
     const incarnation = sim.incarnation(me);
-    const peers = this.#nodes.filter((p) => p !== me);
-    const lastHeardWallMs = new Map<NodeId, number>();
-    const lastHeardMonoMs = new Map<NodeId, number>();
+    const peers = nodes.map((_, k) => k).filter((k) => k !== i);
+    // Per peer (workload index): last heard, by each clock; NaN = never.
+    const lastHeardWallMs = new Float64Array(n).fill(NaN);
+    const lastHeardMonoMs = new Float64Array(n).fill(NaN);
 
-    const guard = (what: string): void => {
-      if (!sim.isUp(me) || sim.isPaused(me) || sim.incarnation(me) !== incarnation) {
-        this.#violate('ran-while-down', `${me} ran a ${what} at ${sim.nowMs} ms while ${sim.isPaused(me) ? 'paused' : 'down or replaced'}`);
+    /** Checks every callback; returns this node's monotonic reading. */
+    const guard = (what: string): number => {
+      if (!self.up || self.paused || self.starts !== incarnation) {
+        this.#violate('ran-while-down', `${me} ran a ${what} at ${sim.nowMs} ms while ${self.paused ? 'paused' : 'down or replaced'}`);
       }
       const mono = env.monoNowMs();
       if (mono < this.#lastMonoMs[i]) {
         this.#violate('mono-backwards', `${me}'s monotonic clock went from ${this.#lastMonoMs[i]} to ${mono} ms`);
       }
       this.#lastMonoMs[i] = mono;
+      return mono;
     };
 
     const beat = (): void => {
-      for (const peer of peers) {
-        const link = i * this.#n + this.#index.get(peer)!;
-        const message: Beat = { from: me, to: peer, seq: this.#sent[link], cutAtSend: sim.isLinkBlocked(me, peer) };
-        this.#sent[link]++;
-        this.#sentTotal++;
-        env.send(peer, message);
+      const sent = this.#sent;
+      for (let p = 0; p < peers.length; p++) {
+        const k = peers[p];
+        const link = i * n + k;
+        const message: Beat = { from: me, to: nodes[k], fromIndex: i, seq: sent[link], cutAtSend: world.isBlocked(si, simIndex[k]) };
+        sent[link]++;
+        env.send(nodes[k], message);
       }
+      this.#sentTotal += peers.length;
     };
 
     const arm = (onFire: () => void): void => {
       const setAtMono = env.monoNowMs();
       env.setTimer(HEARTBEAT_INTERVAL_MS, () => {
-        guard('timer');
-        const late = env.monoNowMs() - setAtMono;
+        const late = guard('timer') - setAtMono;
         if (late < HEARTBEAT_INTERVAL_MS - 1e-6) {
           this.#violate('timer-early', `${me}'s ${HEARTBEAT_INTERVAL_MS} ms timer fired after ${late} ms of its monotonic clock`);
         }
@@ -151,8 +174,8 @@ class HeartbeatRun implements WorkloadRun {
     };
 
     env.onMessage((from, raw) => {
-      guard('message handler');
-      this.#onBeat(env, me, i, from, raw, lastHeardWallMs, lastHeardMonoMs);
+      const mono = guard('message handler');
+      this.#onBeat(env, me, i, si, from, raw, mono, lastHeardWallMs, lastHeardMonoMs);
     });
     guard('start');
     let records = this.#recover(env, i);
@@ -214,11 +237,11 @@ class HeartbeatRun implements WorkloadRun {
     return count;
   }
 
-  #onBeat(env: Env, me: NodeId, i: number, from: NodeId, raw: unknown, wall: Map<NodeId, number>, mono: Map<NodeId, number>): void {
+  #onBeat(env: Env, me: NodeId, i: number, si: number, from: NodeId, raw: unknown, nowMono: number, wall: Float64Array, mono: Float64Array): void {
     const sim = this.#sim;
     const m = raw as Beat;
-    const f = this.#index.get(from);
-    if (f === undefined || typeof m !== 'object' || m === null || m.from !== from || m.to !== me) {
+    const f = typeof m === 'object' && m !== null ? m.fromIndex : -1;
+    if (!(f >= 0 && f < this.#n) || this.#nodes[f] !== from || m.from !== from || m.to !== me) {
       this.#violate('invented-message', `${me} received ${JSON.stringify(raw)} claiming to be from ${from}`);
       return;
     }
@@ -226,7 +249,7 @@ class HeartbeatRun implements WorkloadRun {
     if (!(m.seq >= 0 && m.seq < this.#sent[link])) {
       this.#violate('invented-message', `${me} received seq ${m.seq} from ${from}, which only sent ${this.#sent[link]}`);
     }
-    if (m.cutAtSend || sim.isLinkBlocked(from, me)) {
+    if (m.cutAtSend || this.#world.isBlocked(this.#simIndex[f], si)) {
       this.#violate('partition-crossed', `${from}→${me} seq ${m.seq} crossed a cut link (${m.cutAtSend ? 'cut at send' : 'cut now'})`);
     }
     if (this.#checkFifo && m.seq <= this.#lastSeq[link]) {
@@ -241,19 +264,18 @@ class HeartbeatRun implements WorkloadRun {
     if (this.#healAtMs >= 0 && this.#firstAfterHealMs[link] < 0) this.#firstAfterHealMs[link] = sim.nowMs;
 
     // Elapsed time since this peer was last heard: the monotonic clock is the right tool.
-    const nowMono = env.monoNowMs();
-    const prevMono = mono.get(from);
-    if (prevMono !== undefined && nowMono - prevMono < 0) {
+    const prevMono = mono[f];
+    if (nowMono - prevMono < 0) {
       this.#violate('mono-backwards', `${me} measured ${nowMono - prevMono} ms since it last heard ${from}`);
     }
-    mono.set(from, nowMono);
+    mono[f] = nowMono;
     if (this.#bug === 'wall-clock-elapsed') {
       const nowWall = env.wallNowMs();
-      const prevWall = wall.get(from);
-      if (prevWall !== undefined && nowWall - prevWall < 0) {
+      const prevWall = wall[f];
+      if (nowWall - prevWall < 0) {
         this.#violate('negative-elapsed', `${me} measured ${round(nowWall - prevWall)} ms since it last heard ${from}: elapsed time taken from the wall clock`);
       }
-      wall.set(from, nowWall);
+      wall[f] = nowWall;
     }
   }
 
