@@ -195,6 +195,15 @@ describe('PhiAccrualDetector with a steady 1 s heartbeat and the defaults', () =
     expect(d.stdDeviationMs).toBe(500);
     expect(d.sampleCount).toBe(2);
   });
+
+  it("bootstraps σ with Akka's whole-millisecond division: ⌊1001 / 4⌋ = 250", () => {
+    // Akka: val mean = firstHeartbeatEstimate.toMillis; val stdDeviation = mean / 4 (Long division).
+    const d = fed([0], { firstHeartbeatEstimateMs: 1001, minStdDeviationMs: 1 });
+    expect(d.meanMs).toBe(1001);
+    expect(d.stdDeviationMs).toBe(250);
+    const fractional = fed([0], { firstHeartbeatEstimateMs: 1000.5, minStdDeviationMs: 1 });
+    expect(fractional.stdDeviationMs).toBe(250.125);
+  });
 });
 
 describe('PhiAccrualDetector: properties', () => {
@@ -245,6 +254,46 @@ describe('PhiAccrualDetector: properties', () => {
       }),
     );
     expect(timeDiffForPhi(8, 1000, 100)).toBeCloseTo(1522.5986644093564, 6);
+  });
+});
+
+describe('PhiAccrualDetector: isAvailable is exactly phi < threshold (the fast path changes no answer)', () => {
+  const gaps = fc.array(fc.double({ min: 0, max: 5000, noNaN: true }), { minLength: 0, maxLength: 40 });
+  const options = fc.record({
+    threshold: fc.oneof(fc.double({ min: 0.01, max: 40, noNaN: true }), fc.constantFrom(1, 3, 8, 12, 16)),
+    minStdDeviationMs: fc.double({ min: 0.5, max: 500, noNaN: true }),
+    acceptableHeartbeatPauseMs: fc.integer({ min: 0, max: 5000 }),
+    firstHeartbeatEstimateMs: fc.integer({ min: 1, max: 5000 }),
+    maxSampleSize: fc.integer({ min: 1, max: 30 }),
+  });
+
+  it('at random times and at the last ulps around the crossing', () => {
+    fc.assert(
+      fc.property(gaps, options, fc.array(fc.double({ min: -100, max: 60_000, noNaN: true }), { maxLength: 20 }), (gs, opts, probes) => {
+        const d = new PhiAccrualDetector(opts);
+        let t = 1e6;
+        d.heartbeat(t);
+        for (const g of gs) {
+          d.heartbeat((t += g));
+          expect(d.isAvailable(t + g)).toBe(d.phi(t + g) < d.threshold);
+        }
+        const at = d.suspicionReachedAtMs()!;
+        const ulp = Math.abs(at) * Number.EPSILON;
+        for (let k = -4; k <= 4; k++) {
+          const probe = at + k * ulp;
+          expect(d.isAvailable(probe)).toBe(d.phi(probe) < d.threshold);
+        }
+        for (const p of probes) expect(d.isAvailable(t + p)).toBe(d.phi(t + p) < d.threshold);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('with thresholds so high that exp underflows (the bracket is dropped, φ always evaluated)', () => {
+    for (const threshold of [300, 1000, 1e6]) {
+      const d = fed(times(0, 1000, 1000, 1000), { threshold });
+      for (const dt of [0, 1500, 3000, 10_000, 1e6]) expect(d.isAvailable(3000 + dt)).toBe(d.phi(3000 + dt) < threshold);
+    }
   });
 });
 
