@@ -1,0 +1,187 @@
+/**
+ * One cluster member as a running process: the Node runtime Env, the replica
+ * over the data directory, peer health, the ID issuer, metrics and the HTTP
+ * API. `startNode` resolves once everything listens; `stop()` is the clean
+ * shutdown (no new requests, replica stopped, every write made durable, the
+ * data directory unlocked).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { CreateReplica, Replica } from '../replica/api.js';
+import { createNodeEnv, formatHostPort, isFileDiskError, NodeClocks } from '../node/index.js';
+import type { NodeEnvHandle } from '../node/index.js';
+import { addClusterRoutes } from './api/cluster.js';
+import type { ApiContext } from './api/context.js';
+import { addKvRoutes } from './api/kv.js';
+import { addLeaseLockRoutes } from './api/leases-locks.js';
+import { WritePath } from './api/writes.js';
+import type { ServerConfig } from './config.js';
+import { Router } from './http/router.js';
+import { createHttpServer } from './http/server.js';
+import { IdIssuer } from './id-issuer.js';
+import { SERVER_LIMITS } from './limits.js';
+import { createServerLogger, envLogFn } from './logger.js';
+import type { Logger } from './logger.js';
+import { ServerMetrics } from './metrics.js';
+import { observedEnv, PeerHealth } from './peer-health.js';
+import { asFatal, checkRaftLog, FatalStartError } from './recovery.js';
+
+export interface StartNodeOptions {
+  readonly createReplica: CreateReplica;
+  /** Log destination (fd or stream). @defaultValue stderr */
+  readonly logDestination?: number | NodeJS.WritableStream;
+  /** Replica tuning (tests shorten timeouts). */
+  readonly replica?: { tickIntervalMs?: number; electionTicks?: number; requestTimeoutMs?: number };
+  /** Run the torn-tail / corruption check before the replica opens the log. @defaultValue true */
+  readonly checkLog?: boolean;
+}
+
+export interface RunningNode {
+  readonly id: string;
+  readonly httpUrl: string;
+  readonly peerAddress: string;
+  readonly replica: Replica;
+  readonly logger: Logger;
+  /** Clean stop. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startNode(config: ServerConfig, options: StartNodeOptions): Promise<RunningNode> {
+  let replica: Replica | undefined;
+  const logger = createServerLogger({
+    nodeId: config.id,
+    level: config.logLevel,
+    term: () => replica?.status().term,
+    destination: options.logDestination,
+  });
+  const clocks = new NodeClocks();
+  let handle: NodeEnvHandle;
+  try {
+    handle = await createNodeEnv({
+      nodeId: config.id,
+      dataDir: config.dataDir,
+      listen: config.listen,
+      peers: { ...config.peers },
+      clusterSecret: config.clusterSecret,
+      clocks,
+      log: envLogFn(logger),
+    });
+  } catch (e) {
+    if (isFileDiskError(e) && e.code === 'ELOCKED') {
+      throw new FatalStartError(`refusing to start: the data directory ${config.dataDir} is in use by another faultline process`);
+    }
+    throw e;
+  }
+  const cleanup: Array<() => void | Promise<void>> = [() => handle.close()];
+  try {
+    if (options.checkLog !== false) {
+      const report = checkRaftLog(handle.env.disk, config.dataDir);
+      if (report.tornTail) {
+        logger.warn({ event: 'recovery.torn-tail', ...report.tornTail }, 'truncated a torn write at the end of the Raft log (a crash mid-append); nothing acknowledged was lost');
+      }
+      logger.info({ event: 'recovery.done', records: report.records, lastIndex: report.lastIndex, snapshotIndex: report.snapshotIndex }, 'recovered the Raft log');
+    }
+    const voters = Object.keys(config.peers).sort();
+    const health = new PeerHealth({ env: handle.env, peers: voters });
+    try {
+      replica = options.createReplica({ env: observedEnv(handle.env, health), voters, ...options.replica });
+    } catch (e) {
+      throw asFatal(e, config.dataDir);
+    }
+    const r = replica;
+    cleanup.unshift(() => r.stop());
+    health.start();
+    cleanup.unshift(() => health.stop());
+
+    const ids = new IdIssuer({ replica: r, env: handle.env, nodeId: config.id, log: (event, fields) => logger.info({ event, ...fields }, event) });
+    ids.start();
+    cleanup.unshift(() => ids.stop());
+    const metrics = new ServerMetrics({ nodeId: config.id, replica: () => replica, transport: handle.transport, health, ids: () => ids });
+    const writes = new WritePath(r, () => handle.env.monoNowMs());
+    const housekeeping = setInterval(() => {
+      metrics.drain();
+      writes.sweep();
+    }, 1000);
+    cleanup.unshift(() => clearInterval(housekeeping));
+
+    const httpUrls: Record<string, string> = { ...config.httpPeers };
+    const api: ApiContext = {
+      nodeId: config.id,
+      replica: r,
+      writes,
+      ids,
+      health,
+      httpUrls,
+      metrics,
+      skewableClock: config.allowClockSkew ? clocks : undefined,
+    };
+    const router = new Router();
+    addKvRoutes(router, api);
+    addLeaseLockRoutes(router, api);
+    addClusterRoutes(router, api);
+    const server = createHttpServer({
+      router,
+      token: config.token,
+      bodyBytesMax: SERVER_LIMITS.bodyBytesMax,
+      urlCharsMax: SERVER_LIMITS.urlCharsMax,
+      requestsInFlightMax: SERVER_LIMITS.requestsInFlightMax,
+      requestReadTimeoutMs: SERVER_LIMITS.requestReadTimeoutMs,
+      nowSeconds: () => clocks.monoNowMs() / 1000,
+      log: (level, event, fields) => logger[level]({ event, ...fields }, event),
+      onRequest: (route, method, status, seconds) => {
+        metrics.httpRequests.inc({ route, method, status: String(status) });
+        metrics.httpSeconds.observe({ route, method }, seconds);
+      },
+    });
+    await listen(server, config.http.host, config.http.port);
+    cleanup.unshift(() => closeServer(server));
+    const address = server.address() as AddressInfo;
+    const httpUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    httpUrls[config.id] ??= httpUrl;
+    const peerAddress = formatHostPort(handle.transport.address());
+    logger.info({ event: 'server.listening', httpUrl, peerAddress, voters, allowClockSkew: config.allowClockSkew, auth: config.token !== undefined }, 'serving');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      id: config.id,
+      httpUrl,
+      peerAddress,
+      replica: r,
+      logger,
+      stop: () => (stopping ??= runCleanup(cleanup, logger)),
+    };
+  } catch (e) {
+    await runCleanup(cleanup, logger);
+    throw e;
+  }
+}
+
+async function runCleanup(steps: ReadonlyArray<() => void | Promise<void>>, logger: Logger): Promise<void> {
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (e) {
+      logger.error({ event: 'server.stop-step-failed', error: e instanceof Error ? e.message : String(e) }, 'a shutdown step failed');
+    }
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(new FatalStartError(`cannot serve HTTP on ${host}:${port}: ${e.message}`));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // Requests still running get a moment to finish; then their connections go.
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}
