@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerCheckCommand } from './check.js';
+import { registerClusterCommand } from './cluster.js';
 import { registerScenarioCommand } from './scenario.js';
 import { registerSimCommand } from './sim.js';
+import { registerStartCommand } from './start.js';
 
 /**
  * Every subcommand registers itself here: one import and one line per
@@ -12,4 +14,6 @@ export function registerCommands(_program: Command): void {
   registerCheckCommand(_program);
   registerSimCommand(_program);
   registerScenarioCommand(_program);
+  registerStartCommand(_program);
+  registerClusterCommand(_program);
 }
