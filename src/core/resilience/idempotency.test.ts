@@ -202,3 +202,49 @@ describe('stableJson', () => {
     );
   });
 });
+
+describe('IdempotencyStore.begin (the synchronous core, for code that cannot await)', () => {
+  it('started → complete; a duplicate while running waits (called synchronously at complete); later ones replay', () => {
+    const store = new IdempotencyStore<string>({ clock: new ManualTimekeeper() });
+    const first = store.begin('k', { amount: 100 });
+    expect(first.status).toBe('started');
+    const dup = store.begin('k', { amount: 100 });
+    expect(dup.status).toBe('in-flight');
+    const heard: string[] = [];
+    if (dup.status === 'in-flight') dup.wait((o) => heard.push(o.ok ? o.value : 'error'));
+    expect(heard).toEqual([]);
+    if (first.status === 'started') first.complete({ ok: true, value: 'moved 100' });
+    expect(heard).toEqual(['moved 100']);
+    const later = store.begin('k', { amount: 100 });
+    expect(later).toEqual({ status: 'done', outcome: { ok: true, value: 'moved 100' } });
+    if (first.status === 'started') expect(() => first.complete({ ok: true, value: 'again' })).toThrow(/complete\(\) called twice/);
+    // A wait registered after completion hears at once.
+    if (dup.status === 'in-flight') dup.wait((o) => heard.push(o.ok ? `late ${o.value}` : 'error'));
+    expect(heard).toEqual(['moved 100', 'late moved 100']);
+  });
+
+  it('rejects a reused key with other params (while running and after), and a full store of running keys', () => {
+    const store = new IdempotencyStore<string>({ clock: new ManualTimekeeper(), maxKeys: 1 });
+    const a = store.begin('k', { amount: 1 });
+    const clash = store.begin('k', { amount: 2 });
+    expect(clash.status).toBe('rejected');
+    if (clash.status === 'rejected') expect(isIdempotencyKeyReusedError(clash.error)).toBe(true);
+    const full = store.begin('other', 0);
+    expect(full.status === 'rejected' && isIdempotencyStoreFullError(full.error)).toBe(true);
+    if (a.status === 'started') a.complete({ ok: false, error: 'declined' });
+    expect(store.begin('k', { amount: 1 })).toEqual({ status: 'done', outcome: { ok: false, error: 'declined' } });
+    expect(store.begin('k', { amount: 2 }).status).toBe('rejected');
+    expect(() => store.begin('', 0)).toThrow(/key must be a non-empty string/);
+  });
+
+  it('an error shouldRecordError refuses is still told to the waiters, but the key is released', () => {
+    const store = new IdempotencyStore<string>({ clock: new ManualTimekeeper(), shouldRecordError: (e) => e !== 'not leader' });
+    const a = store.begin('k', 0);
+    const b = store.begin('k', 0);
+    const heard: unknown[] = [];
+    if (b.status === 'in-flight') b.wait((o) => heard.push(o));
+    if (a.status === 'started') a.complete({ ok: false, error: 'not leader' });
+    expect(heard).toEqual([{ ok: false, error: 'not leader' }]);
+    expect(store.begin('k', 0).status).toBe('started');
+  });
+});

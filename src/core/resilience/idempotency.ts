@@ -22,6 +22,11 @@
  *
  * Time comes from the injected `clock` (monotonic), so expiry is exact under
  * the simulator.
+ *
+ * Two faces: `begin(key, params)` is the synchronous core (a claim saying
+ * run it / replay this / wait for the first / rejected), for code that must
+ * not await — a server node inside the simulator answers from callbacks;
+ * `run(key, params, fn)` wraps it in promises.
  */
 import { IdempotencyKeyReusedError, IdempotencyStoreFullError } from './errors.js';
 import { stableJson } from './stable-json.js';
@@ -53,15 +58,37 @@ export type IdempotencyRecord<T> =
       readonly outcome: Outcome<T>;
     };
 
+/**
+ * What `begin` tells the server to do with a request:
+ * - `started`: the key is new — do the work once, then `complete(outcome)`
+ *   (exactly once; errors are outcomes too);
+ * - `done`: replay `outcome`, do nothing else;
+ * - `in-flight`: the first request with this key is still running —
+ *   `wait(callback)` is called with its outcome (synchronously inside its
+ *   `complete`); the work is not run twice;
+ * - `rejected`: answer `error` (the key was used with other parameters, or
+ *   the store is full of running keys); nothing ran and nothing was saved.
+ */
+export type IdempotencyClaim<T> =
+  | { readonly status: 'started'; complete(outcome: Outcome<T>): void }
+  | { readonly status: 'done'; readonly outcome: Outcome<T> }
+  | { readonly status: 'in-flight'; wait(callback: (outcome: Outcome<T>) => void): void }
+  | { readonly status: 'rejected'; readonly error: IdempotencyKeyReusedError | IdempotencyStoreFullError };
+
 interface Entry<T> {
   readonly fingerprint: string;
   readonly createdAtMs: number;
   readonly expiresAtMs: number;
-  readonly promise: Promise<T>;
   outcome: Outcome<T> | undefined;
+  /** Duplicates waiting for the outcome (only while running). */
+  waiters: Array<(outcome: Outcome<T>) => void> | undefined;
 }
 
 const API = 'IdempotencyStore';
+
+function settle<T>(outcome: Outcome<T>): Promise<T> {
+  return outcome.ok ? Promise.resolve(outcome.value) : Promise.reject(outcome.error);
+}
 
 export class IdempotencyStore<T = unknown> {
   readonly ttlMs: number;
@@ -94,17 +121,13 @@ export class IdempotencyStore<T = unknown> {
   }
 
   /**
-   * Run `fn` once per key: the first call runs it, later calls with the same
-   * params get the same outcome (value or error), concurrent ones wait for it.
+   * The synchronous core: classify a request with `key` and `params` at the
+   * clock's now (see IdempotencyClaim). Throws a RangeError for an empty key
+   * and whatever `fingerprint` throws.
    */
-  run(key: string, params: unknown, fn: () => Promise<T>): Promise<T> {
-    if (typeof key !== 'string' || key.length === 0) return Promise.reject(invalid(API, 'key must be a non-empty string'));
-    let fingerprint: string;
-    try {
-      fingerprint = this.#fingerprint(params);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  begin(key: string, params: unknown): IdempotencyClaim<T> {
+    if (typeof key !== 'string' || key.length === 0) throw invalid(API, 'key must be a non-empty string');
+    const fingerprint = this.#fingerprint(params);
     const nowMs = this.#clock.now();
     let entry = this.#entries.get(key);
     if (entry && entry.outcome && nowMs >= entry.expiresAtMs) {
@@ -112,13 +135,57 @@ export class IdempotencyStore<T = unknown> {
       entry = undefined;
     }
     if (entry) {
-      if (entry.fingerprint !== fingerprint) return Promise.reject(new IdempotencyKeyReusedError(key));
-      return entry.promise;
+      if (entry.fingerprint !== fingerprint) return { status: 'rejected', error: new IdempotencyKeyReusedError(key) };
+      const found = entry;
+      if (found.outcome) return { status: 'done', outcome: found.outcome };
+      return {
+        status: 'in-flight',
+        wait: (callback) => {
+          if (found.outcome) callback(found.outcome);
+          else (found.waiters ??= []).push(callback);
+        },
+      };
     }
     if (this.#entries.size >= this.maxKeys && !this.#makeRoom(nowMs)) {
-      return Promise.reject(new IdempotencyStoreFullError(this.maxKeys));
+      return { status: 'rejected', error: new IdempotencyStoreFullError(this.maxKeys) };
     }
-    return this.#start(key, fingerprint, nowMs, fn);
+    const created: Entry<T> = { fingerprint, createdAtMs: nowMs, expiresAtMs: nowMs + this.ttlMs, outcome: undefined, waiters: undefined };
+    this.#entries.set(key, created);
+    return { status: 'started', complete: (outcome) => this.#complete(key, created, outcome) };
+  }
+
+  /**
+   * Run `fn` once per key: the first call runs it, later calls with the same
+   * params get the same outcome (value or error), concurrent ones wait for it.
+   */
+  run(key: string, params: unknown, fn: () => Promise<T>): Promise<T> {
+    let claim: IdempotencyClaim<T>;
+    try {
+      claim = this.begin(key, params);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    switch (claim.status) {
+      case 'rejected':
+        return Promise.reject(claim.error);
+      case 'done':
+        return settle(claim.outcome);
+      case 'in-flight':
+        return new Promise<T>((resolve, reject) => claim.wait((o) => (o.ok ? resolve(o.value) : reject(o.error))));
+      case 'started': {
+        let promise: Promise<T>;
+        try {
+          promise = Promise.resolve(fn());
+        } catch (error) {
+          promise = Promise.reject(error);
+        }
+        promise.then(
+          (value) => claim.complete({ ok: true, value }),
+          (error: unknown) => claim.complete({ ok: false, error }),
+        );
+        return promise;
+      }
+    }
   }
 
   /** What the store holds for `key` (undefined when absent or expired). */
@@ -150,27 +217,27 @@ export class IdempotencyStore<T = unknown> {
     return removed;
   }
 
-  #start(key: string, fingerprint: string, nowMs: number, fn: () => Promise<T>): Promise<T> {
-    let promise: Promise<T>;
-    try {
-      promise = Promise.resolve(fn());
-    } catch (error) {
-      promise = Promise.reject(error);
+  #complete(key: string, entry: Entry<T>, outcome: Outcome<T>): void {
+    if (entry.outcome) throw new Error(`${API}: complete() called twice for key ${JSON.stringify(key)}; a claim has exactly one outcome`);
+    entry.outcome = outcome;
+    if (!outcome.ok && this.#shouldRecordError && !this.#shouldRecordError(outcome.error) && this.#entries.get(key) === entry) {
+      this.#entries.delete(key); // nothing happened: a retry may run again
     }
-    const entry: Entry<T> = { fingerprint, createdAtMs: nowMs, expiresAtMs: nowMs + this.ttlMs, promise, outcome: undefined };
-    this.#entries.set(key, entry);
-    promise.then(
-      (value) => {
-        entry.outcome = { ok: true, value };
-      },
-      (error: unknown) => {
-        entry.outcome = { ok: false, error };
-        if (this.#shouldRecordError && !this.#shouldRecordError(error) && this.#entries.get(key) === entry) {
-          this.#entries.delete(key);
-        }
-      },
-    );
-    return promise;
+    const waiters = entry.waiters;
+    entry.waiters = undefined;
+    if (!waiters) return;
+    // Every waiter hears the outcome even if one throws; the first error is rethrown after.
+    let failed = false;
+    let firstError: unknown;
+    for (const waiter of waiters) {
+      try {
+        waiter(outcome);
+      } catch (error) {
+        if (!failed) firstError = error;
+        failed = true;
+      }
+    }
+    if (failed) throw firstError;
   }
 
   /** Free one slot: expired keys first, then the oldest completed key. False if every key is running. */

@@ -9,6 +9,7 @@ export { envTimekeeper, ManualTimekeeper } from './timekeeper.js';
 export { exponentialBackoff, JITTER_MODES } from './backoff.js';
 export { RetryBudget } from './retry-budget.js';
 export { RetryPolicy, retry } from './retry.js';
+export { RetrySession } from './retry-session.js';
 export { CircuitBreaker } from './circuit-breaker.js';
 export { ConsecutiveFailurePolicy, FailureRatePolicy } from './breaker-policy.js';
 export { Deadline, deadline, withTimeout } from './deadline.js';
@@ -42,6 +43,8 @@ export type {
   RetryEventData,
   GiveUpEventData,
   GiveUpReason,
+  RetryDecision,
+  RetryGiveUp,
 } from './retry.js';
 export type {
   CircuitState,

@@ -9,6 +9,11 @@
  * catching their own error types), except when the overall deadline expires
  * during an attempt (a TimeoutError) or the caller aborts (the abort reason).
  * `onGiveUp` says why.
+ *
+ * The decisions live in `RetrySession` (`policy.begin(nowMs)`), which is
+ * synchronous; `execute` only adds the waiting, the deadline's signal and
+ * cancellation. Code inside the simulator drives a session with Env timers
+ * instead of promises (see docs/RESILIENCE.md).
  */
 import type { Rng } from '../random/rng.js';
 import { exponentialBackoff } from './backoff.js';
@@ -17,6 +22,9 @@ import { Deadline } from './deadline.js';
 import { EventEmitter } from './event.js';
 import type { Event } from './event.js';
 import type { RetryBudget } from './retry-budget.js';
+import { RetrySession } from './retry-session.js';
+import type { GiveUpEventData, RetryEventData, RetryRules } from './retry-session.js';
+export type { GiveUpEventData, GiveUpReason, RetryDecision, RetryEventData, RetryGiveUp } from './retry-session.js';
 import type { Timekeeper } from './timekeeper.js';
 import { integerAtLeast, invalid, nonNegative } from './validate.js';
 
@@ -27,25 +35,6 @@ export interface RetryContext {
   readonly signal: AbortSignal;
   /** The overall deadline, if any: pass `deadline.remainingMs()` down so inner calls stop in time. */
   readonly deadline: Deadline | undefined;
-}
-
-export type GiveUpReason = 'not-retryable' | 'attempts' | 'deadline' | 'budget' | 'aborted';
-
-export interface RetryEventData {
-  /** The attempt about to run (≥ 1). */
-  readonly attempt: number;
-  /** The wait before it, ms. */
-  readonly delayMs: number;
-  /** The error that triggered the retry. */
-  readonly error: unknown;
-}
-
-export interface GiveUpEventData {
-  readonly reason: GiveUpReason;
-  /** Attempts made (the one that failed included). */
-  readonly attempts: number;
-  /** What the call rejects with. */
-  readonly error: unknown;
 }
 
 export interface RetryPolicyOptions {
@@ -83,11 +72,9 @@ export class RetryPolicy {
   readonly backoff: Backoff;
   readonly deadlineMs: number | undefined;
   readonly #timekeeper: Timekeeper;
-  readonly #rng: Rng;
-  readonly #isRetryable: ((error: unknown, attempt: number) => boolean) | undefined;
-  readonly #budget: RetryBudget | undefined;
   readonly #retryEmitter = new EventEmitter<RetryEventData>();
   readonly #giveUpEmitter = new EventEmitter<GiveUpEventData>();
+  readonly #rules: RetryRules;
 
   /** Fires before each wait-then-retry. */
   readonly onRetry: Event<RetryEventData> = this.#retryEmitter.event;
@@ -100,7 +87,6 @@ export class RetryPolicy {
     }
     if (typeof options.rng?.next !== 'function') throw invalid(API, 'options.rng is required: systemRng from src/node/clock.ts, or env.rng');
     this.#timekeeper = options.timekeeper;
-    this.#rng = options.rng;
     this.maxAttempts = integerAtLeast(API, 'maxAttempts', options.maxAttempts ?? 3, 1, true);
     if (this.maxAttempts === Infinity && options.deadlineMs === undefined) {
       throw invalid(API, 'maxAttempts: Infinity needs deadlineMs (every retry loop must be bounded)');
@@ -108,8 +94,25 @@ export class RetryPolicy {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.deadlineMs = options.deadlineMs === undefined ? undefined : nonNegative(API, 'deadlineMs', options.deadlineMs);
     if (options.isRetryable !== undefined && typeof options.isRetryable !== 'function') throw invalid(API, 'isRetryable must be a function');
-    this.#isRetryable = options.isRetryable;
-    this.#budget = options.budget;
+    this.#rules = {
+      maxAttempts: this.maxAttempts,
+      backoff: this.backoff,
+      rng: options.rng,
+      isRetryable: options.isRetryable,
+      budget: options.budget,
+      retryEmitter: this.#retryEmitter,
+      giveUpEmitter: this.#giveUpEmitter,
+    };
+  }
+
+  /**
+   * Start one call's retry bookkeeping at `nowMs` (the sans-I/O core of
+   * `execute`): no attempt may start at or after `expiresAtMs` nor after
+   * `deadlineMs` from now, whichever is earlier.
+   */
+  begin(nowMs: number, expiresAtMs: number = Infinity): RetrySession {
+    if (!Number.isFinite(nowMs)) throw invalid(`${API}.begin`, `nowMs must be a finite time in ms, got ${nowMs}`);
+    return new RetrySession(this.#rules, Math.min(expiresAtMs, nowMs + (this.deadlineMs ?? Infinity)));
   }
 
   /** Run `fn`, retrying per the policy. `call` may be an AbortSignal or { signal, deadline }. */
@@ -159,40 +162,30 @@ export class RetryPolicy {
     userSignal: AbortSignal | undefined,
   ): Promise<T> {
     const timekeeper = this.#timekeeper;
-    let previousDelayMs: number | undefined;
-    for (let attempt = 0; ; attempt++) {
+    // The scope already combines deadlineMs with the caller's deadline.
+    const session = new RetrySession(this.#rules, scope ? scope.expiresAtMs : Infinity);
+    const stopReason = (): 'aborted' | 'deadline' => (userSignal?.aborted ? 'aborted' : 'deadline');
+    for (;;) {
       // A spent deadline (or an abort that raced the wait's end) must not start another attempt.
-      if (signal.aborted) throw this.#giveUp(userSignal?.aborted ? 'aborted' : 'deadline', attempt, signal.reason);
+      if (signal.aborted) throw session.stop(stopReason(), signal.reason, false).error;
       let lastError: unknown;
       try {
-        const work = fn({ attempt, signal, deadline: scope });
+        const work = fn({ attempt: session.attempt, signal, deadline: scope });
         const value = aborted ? await Promise.race([work, aborted]) : await work;
-        this.#budget?.deposit(timekeeper.now());
+        session.succeeded(timekeeper.now());
         return value;
       } catch (error) {
         lastError = error;
       }
-      if (signal.aborted) throw this.#giveUp(userSignal?.aborted ? 'aborted' : 'deadline', attempt + 1, signal.reason);
-      if (this.#isRetryable && !this.#isRetryable(lastError, attempt)) throw this.#giveUp('not-retryable', attempt + 1, lastError);
-      if (attempt + 1 >= this.maxAttempts) throw this.#giveUp('attempts', attempt + 1, lastError);
-      const delayMs = this.backoff.next(attempt, this.#rng, previousDelayMs);
-      previousDelayMs = delayMs;
-      const nowMs = timekeeper.now();
-      // Waiting past the deadline only to be cut off: give up now with the real error.
-      if (scope && nowMs + delayMs >= scope.expiresAtMs) throw this.#giveUp('deadline', attempt + 1, lastError);
-      if (this.#budget && !this.#budget.tryWithdraw(nowMs)) throw this.#giveUp('budget', attempt + 1, lastError);
-      if (this.#retryEmitter.size > 0) this.#retryEmitter.fire({ attempt: attempt + 1, delayMs, error: lastError });
+      if (signal.aborted) throw session.stop(stopReason(), signal.reason, true).error;
+      const decision = session.failed(lastError, timekeeper.now());
+      if (!decision.retry) throw decision.error;
       try {
-        await timekeeper.sleep(delayMs, aborted ? signal : undefined);
+        await timekeeper.sleep(decision.delayMs, aborted ? signal : undefined);
       } catch {
-        throw this.#giveUp(userSignal?.aborted ? 'aborted' : 'deadline', attempt + 1, signal.reason);
+        throw session.stop(stopReason(), signal.reason, false).error;
       }
     }
-  }
-
-  #giveUp(reason: GiveUpReason, attempts: number, error: unknown): unknown {
-    if (this.#giveUpEmitter.size > 0) this.#giveUpEmitter.fire({ reason, attempts, error });
-    return error;
   }
 }
 
