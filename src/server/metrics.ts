@@ -101,7 +101,7 @@ export class ServerMetrics {
       collect() {
         const s = sources.transport?.stats();
         if (!s) return;
-        for (const kind of ['framesIn', 'framesOut', 'badFrames', 'authFailures', 'dropsQueueFull', 'dropsOversize', 'reconnects', 'connectFailures'] as const) {
+        for (const kind of ['framesIn', 'framesOut', 'messagesIn', 'messagesOut', 'accepted', 'badFrames', 'authFailures', 'dropsQueueFull', 'dropsOversize', 'reconnects', 'connectFailures'] as const) {
           this.set({ kind }, s[kind]);
         }
       },

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { CreateReplica, Replica } from '../replica/api.js';
 import { createNodeEnv, formatHostPort, isFileDiskError, NodeClocks } from '../node/index.js';
-import type { NodeEnvHandle } from '../node/index.js';
+import type { NodeEnvHandle, TransportStats } from '../node/index.js';
 import { addClusterRoutes } from './api/cluster.js';
 import type { ApiContext } from './api/context.js';
 import { addKvRoutes } from './api/kv.js';
@@ -42,6 +42,8 @@ export interface RunningNode {
   readonly peerAddress: string;
   readonly replica: Replica;
   readonly logger: Logger;
+  /** The peer transport's counters (bad frames, auth failures, …). */
+  transportStats(): TransportStats;
   /** Clean stop. Idempotent. */
   stop(): Promise<void>;
 }
@@ -148,6 +150,7 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
       peerAddress,
       replica: r,
       logger,
+      transportStats: () => handle.transport.stats(),
       stop: () => (stopping ??= runCleanup(cleanup, logger)),
     };
   } catch (e) {

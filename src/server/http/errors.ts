@@ -1,8 +1,9 @@
 /**
  * Every error the HTTP API returns has one shape:
- * `{ "error": { "code", "message", "details"? } }`. `code` is stable (clients
- * branch on it), `message` is one sentence for humans, `details` holds scalars
- * (`field`, `currentToken`, `definite`, …).
+ * `{ "error": { "code", "message", "definite"?, "details"? } }`. `code` is stable
+ * (clients branch on it), `message` is one sentence for humans, `definite`
+ * (on 503s) says whether a write certainly did not take effect, `details`
+ * holds scalars (`field`, `currentToken`, `leader`, …).
  */
 
 export type ApiErrorCode =
@@ -25,7 +26,7 @@ export type ApiErrorCode =
 export type ApiErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
 
 export interface ApiErrorBody {
-  readonly error: { readonly code: ApiErrorCode; readonly message: string; readonly details?: ApiErrorDetails };
+  readonly error: { readonly code: ApiErrorCode; readonly message: string; readonly definite?: boolean; readonly details?: ApiErrorDetails };
 }
 
 const BRAND = Symbol.for('faultline.server.api-error');
@@ -44,10 +45,18 @@ export class ApiError extends Error {
     super(message);
   }
 
+  /** `definite` (a write certainly did not apply) travels as `error.definite`, the rest as `error.details`. */
   body(): ApiErrorBody {
-    return this.details === undefined
-      ? { error: { code: this.code, message: this.message } }
-      : { error: { code: this.code, message: this.message, details: this.details } };
+    const { definite, ...rest } = this.details ?? {};
+    const details = Object.keys(rest).length > 0 ? rest : undefined;
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(typeof definite === 'boolean' ? { definite } : {}),
+        ...(details !== undefined ? { details } : {}),
+      },
+    };
   }
 }
 
