@@ -270,7 +270,7 @@ export class Caller {
       const budgetMs = deadline?.budgetMs ?? this.#options.requestTimeoutMs;
       return new FaultlineError({
         code: 'timeout',
-        message: `${spec.api}: no answer within the call's budget of ${Math.round(budgetMs)} ms (${track.attempts} attempt${track.attempts === 1 ? '' : 's'})`,
+        message: `${spec.api}: no answer within the call's budget of ${Math.round(budgetMs)} ms (${track.attempts === 0 ? 'nothing was sent' : `${track.attempts} attempt${track.attempts === 1 ? '' : 's'}`})`,
         definite: definiteIfUnsure,
         retryable: true,
         cause: error,

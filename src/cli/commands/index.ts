@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
 import { registerCheckCommand } from './check.js';
+import { registerIdCommand } from './id.js';
+import { registerKvCommand } from './kv.js';
+import { registerLeaseCommand } from './lease.js';
+import { registerLockCommand } from './lock.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerScenarioCommand } from './scenario.js';
 import { registerSimCommand } from './sim.js';
+import { registerStatusCommand } from './status.js';
 import { registerStartCommand } from './start.js';
 
 /**
@@ -14,6 +19,11 @@ export function registerCommands(_program: Command): void {
   registerCheckCommand(_program);
   registerSimCommand(_program);
   registerScenarioCommand(_program);
+  registerKvCommand(_program);
+  registerLockCommand(_program);
+  registerLeaseCommand(_program);
+  registerIdCommand(_program);
+  registerStatusCommand(_program);
   registerStartCommand(_program);
   registerClusterCommand(_program);
 }
