@@ -76,7 +76,16 @@ export function kvApi(caller: Caller): KvApi {
         write: false,
         parse: (json) => {
           const body = object(json);
-          return { key: string(body, 'key'), value: string(body, 'value'), revision: integer(body, 'revision') };
+          const revision = integer(body, 'revision');
+          return {
+            key: string(body, 'key'),
+            value: string(body, 'value'),
+            modRevision: optionalInteger(body, 'modRevision') ?? revision,
+            createRevision: optionalInteger(body, 'createRevision'),
+            version: optionalInteger(body, 'version'),
+            lease: optionalInteger(body, 'lease') ?? null,
+            revision,
+          };
         },
         onNotFound: () => null,
         signal: options.signal,

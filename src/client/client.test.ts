@@ -62,7 +62,7 @@ describe('client: the happy path', () => {
     const { client, cluster, tk } = setup({ leader: 1 });
     const put = await drive(tk, client.kv.put('a', '1'));
     expect(put.revision).toBe(1);
-    expect(await drive(tk, client.kv.get('a'))).toEqual({ key: 'a', value: '1', revision: 1 });
+    expect(await drive(tk, client.kv.get('a'))).toEqual({ key: 'a', value: '1', revision: 1, modRevision: 1, createRevision: 1, version: 1, lease: null });
     expect(await drive(tk, client.kv.get('missing'))).toBeNull();
     const [w] = writes(cluster);
     expect(w.endpoint).toBe(URLS[1]); // discovered leader n2

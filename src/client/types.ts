@@ -6,12 +6,20 @@ export type LeaseId = number;
 export interface KeyValue {
   readonly key: string;
   readonly value: string;
-  /** The revision of the key's last change (compare with `put`'s `ifRevision`). */
+  /** The key's last change: pass it as `ifRevision` for a compare-and-set. */
+  readonly modRevision: number;
+  /** When the key was created (since its last deletion). */
+  readonly createRevision: number | undefined;
+  /** Puts since creation (1 after the first). */
+  readonly version: number | undefined;
+  /** The lease the key is attached to, or null. */
+  readonly lease: LeaseId | null;
+  /** The cluster's revision when the read was served. */
   readonly revision: number;
 }
 
 export interface PutResult {
-  /** The cluster revision this put created. */
+  /** The cluster revision this put created (the key's new modRevision). */
   readonly revision: number;
 }
 

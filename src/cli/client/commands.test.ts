@@ -55,7 +55,7 @@ describe('faultline client commands', () => {
     expect(missing.code).toBe(EXIT.violation);
     expect(missing.err).toBe('faultline kv get: key "nope" not found.\n');
     const json = await run('kv', 'get', 'a', '--json');
-    expect(JSON.parse(json.out)).toEqual({ ok: true, key: 'a', value: '1', revision: 1 });
+    expect(JSON.parse(json.out)).toMatchObject({ ok: true, key: 'a', value: '1', revision: 1, modRevision: 1 });
   });
 
   it('a refused conditional put exits 1; a bad flag exits 2 without sending', async () => {

@@ -128,7 +128,8 @@ export class FakeCluster {
     if (r.method === 'GET' && path.startsWith('/v1/kv/')) {
       const key = decodeURIComponent(path.slice('/v1/kv/'.length));
       const kv = this.kv.get(key);
-      return kv === undefined ? error(404, 'not_found') : { status: 200, body: { key, value: kv.value, revision: kv.revision } };
+      if (kv === undefined) return error(404, 'not_found');
+      return { status: 200, body: { key, value: kv.value, revision: this.revision, modRevision: kv.revision, createRevision: kv.revision, version: 1, lease: null } };
     }
     return this.#inSession(r, () => this.#write(r, path));
   }
