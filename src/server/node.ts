@@ -34,6 +34,8 @@ export interface StartNodeOptions {
   readonly replica?: { tickIntervalMs?: number; electionTicks?: number; requestTimeoutMs?: number };
   /** Run the torn-tail / corruption check before the replica opens the log. @defaultValue true */
   readonly checkLog?: boolean;
+  /** The replica stopped serving for good (storage damaged beyond repair, a failed fsync). */
+  readonly onFatal?: (reason: string) => void;
 }
 
 export interface RunningNode {
@@ -86,11 +88,26 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
     const voters = Object.keys(config.peers).sort();
     const health = new PeerHealth({ env: handle.env, peers: voters });
     try {
-      replica = options.createReplica({ env: observedEnv(handle.env, health), voters, ...options.replica });
+      replica = options.createReplica({
+        env: observedEnv(handle.env, health),
+        voters,
+        ...options.replica,
+        observer: {
+          onFailed: (_id, reason) => {
+            logger.fatal({ event: 'replica.failed', reason }, `the replica stopped serving: ${reason}`);
+            options.onFatal?.(reason);
+          },
+        },
+      });
     } catch (e) {
       throw asFatal(e, config.dataDir);
     }
     const r = replica;
+    const startStatus = r.status();
+    if (startStatus.health === 'failed') {
+      r.stop();
+      throw new FatalStartError(`refusing to start: ${startStatus.failure ?? 'the replica could not recover its storage'}`);
+    }
     cleanup.unshift(() => r.stop());
     health.start();
     cleanup.unshift(() => health.stop());

@@ -32,7 +32,14 @@ export async function runStart(flags: StartFlags, createReplica: CreateReplica, 
   }
   let node: RunningNode;
   try {
-    node = await startNode(config, { createReplica });
+    node = await startNode(config, {
+      createReplica,
+      onFatal: (reason) => {
+        // Serving nothing but 503s forever helps nobody: exit so a supervisor (or a person) sees it.
+        io.stderr(`faultline start: stopping: ${reason}\n`);
+        void node.stop().finally(() => process.exit(START_EXIT.fatal));
+      },
+    });
   } catch (e) {
     const message = e instanceof FatalStartError ? e.message : `could not start: ${e instanceof Error ? e.message : String(e)}`;
     io.stderr(`faultline start: ${message}\n`);

@@ -45,6 +45,7 @@ export function clusterView(api: ApiContext): ClusterView {
 
 export function isReady(api: ApiContext): { ready: boolean; reason?: string } {
   const s = api.replica.status();
+  if (s.health === 'failed') return { ready: false, reason: s.failure ?? 'the replica failed' };
   if (s.leader === null) return { ready: false, reason: 'no leader is known' };
   if (s.appliedIndex < s.commitIndex) return { ready: false, reason: `applied ${s.appliedIndex} of ${s.commitIndex} committed entries` };
   if (s.leader !== api.nodeId) {
