@@ -144,6 +144,11 @@ export class MembershipNode {
     this.#joinAttempt();
   }
 
+  /** Whether `stop()` was called (a stopped node ignores all input). */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   /** Whether a join (if any was asked for) got an answer. */
   get joined(): boolean {
     return this.#joined;

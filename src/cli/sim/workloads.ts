@@ -1,4 +1,5 @@
 import { getWorkload, registerWorkload, type Workload } from '../../sim/index.js';
+import { membershipWorkload } from '../../membership/sim/membership-workload.js';
 
 /**
  * Workloads the CLI offers besides the built-in `heartbeat`. Later issues
@@ -6,7 +7,7 @@ import { getWorkload, registerWorkload, type Workload } from '../../sim/index.js
  * and one array entry each. The main thread and every worker thread call
  * `loadWorkloads()`, so all see the same registry.
  */
-const CLI_WORKLOADS: readonly Workload[] = [];
+const CLI_WORKLOADS: readonly Workload[] = [membershipWorkload];
 
 export function loadWorkloads(): void {
   for (const workload of CLI_WORKLOADS) {
