@@ -1,4 +1,5 @@
 import type { Scenario } from '../scenario.js';
+import { timeoutDilemma } from './timeout-dilemma.js';
 
 /** The detection scenarios, in the order `faultline scenario` lists them. */
-export const detectionScenarios: readonly Scenario[] = [];
+export const detectionScenarios: readonly Scenario[] = [timeoutDilemma];
