@@ -8,6 +8,21 @@ import type { NodeId } from './types.js';
 
 export type ReadOnlyOption = 'safe' | 'lease-based';
 
+/**
+ * Deliberately broken safety mechanisms, for the simulator's known-bad
+ * variants only (`faultline sim --bug …`): the harness must catch each one.
+ * Never set in production. Every flag defaults to off and costs one boolean
+ * test where it applies.
+ */
+export interface RaftTestingBugs {
+  /**
+   * The leader commits an index once floor(n/2) voters (one short of a
+   * majority) store it, so a leader cut off with a minority can acknowledge
+   * writes the majority side never sees.
+   */
+  readonly commitWithoutMajority?: boolean;
+}
+
 export interface RaftConfig {
   /** This node's id. */
   readonly id: NodeId;
@@ -57,7 +72,11 @@ export interface RaftConfig {
    * needs `monoNowMs` and `tickIntervalMs`, and `checkQuorum`. @defaultValue 'safe'
    */
   readonly readOnlyOption?: ReadOnlyOption;
-  /** Monotonic clock in ms; required for lease-based reads, otherwise unused. */
+  /**
+   * Monotonic clock in ms; required for lease-based reads. In 'safe' mode it
+   * is optional and only timestamps heartbeat rounds, so the host can ask
+   * `RaftNode.leadershipConfirmedAtMs()` (what a lease keeper needs).
+   */
   readonly monoNowMs?: () => number;
   /**
    * Nominal monotonic ms between two `tick()` calls (lease math only). The
@@ -73,6 +92,8 @@ export interface RaftConfig {
   readonly learnerCatchUpLagEntries?: number;
   /** Structured events (dropped messages, role changes); cheap when absent. */
   readonly logger?: (event: string, fields: Record<string, unknown>) => void;
+  /** Known-bad variants for the simulator only (see `RaftTestingBugs`). @defaultValue none */
+  readonly testingBugs?: RaftTestingBugs;
 }
 
 export interface ResolvedRaftConfig {
@@ -100,6 +121,7 @@ export interface ResolvedRaftConfig {
   readonly snapshotRetryTicks: number;
   readonly learnerCatchUpLagEntries: number;
   readonly logger: ((event: string, fields: Record<string, unknown>) => void) | null;
+  readonly testingBugs: Required<RaftTestingBugs>;
 }
 
 const API = 'RaftNode';
@@ -151,7 +173,8 @@ export function resolveConfig(config: RaftConfig): ResolvedRaftConfig {
     throw new RaftConfigError(`${API}: maxClockDriftRate must be in [0, 1), got ${maxClockDriftRate}`);
   }
   let tickIntervalMs = 0;
-  let monoNowMs: (() => number) | null = null;
+  if (config.monoNowMs !== undefined && typeof config.monoNowMs !== 'function') throw new RaftConfigError(`${API}: monoNowMs must be a function`);
+  let monoNowMs: (() => number) | null = config.monoNowMs ?? null;
   if (readOnlyOption === 'lease-based') {
     if (!checkQuorum) throw new RaftConfigError(`${API}: lease-based reads need checkQuorum (leader stickiness is what makes the lease safe)`);
     if (typeof config.monoNowMs !== 'function') throw new RaftConfigError(`${API}: lease-based reads need a monoNowMs clock`);
@@ -189,5 +212,6 @@ export function resolveConfig(config: RaftConfig): ResolvedRaftConfig {
     snapshotRetryTicks: positiveInt('snapshotRetryTicks', config.snapshotRetryTicks, 2 * electionTicks),
     learnerCatchUpLagEntries: Math.max(0, config.learnerCatchUpLagEntries ?? maxEntriesPerAppend),
     logger: config.logger ?? null,
+    testingBugs: { commitWithoutMajority: config.testingBugs?.commitWithoutMajority === true },
   };
 }

@@ -19,7 +19,7 @@ import type { AppendEntries, AppendResponse, Heartbeat, HeartbeatResponse, Insta
 import { isFromLeader } from './messages.js';
 import type { ProgressState } from './progress.js';
 import { Progress } from './progress.js';
-import { quorumValue, tallyVotes } from './quorum.js';
+import { quorumSize, quorumValue, tallyVotes } from './quorum.js';
 import { ReadQueue } from './read-only.js';
 import { ROLE_HANDLERS } from './roles.js';
 import type { ConfChange, ConfState, Entry, NodeId, ReadState, Role, Snapshot } from './types.js';
@@ -34,6 +34,8 @@ export interface LeaderState {
   readonly roundStartMs: Map<number, number>;
   /** The lease holds while monoNowMs() < this. */
   leaseExpiresAtMs: number;
+  /** Start time of the latest round a quorum acknowledged in this term (needs monoNowMs); null before one. */
+  confirmedAtMs: number | null;
   /** TimeoutNow was sent this term: a transferee may win without our voters' consent. */
   leaseRevoked: boolean;
   readonly reads: ReadQueue;
@@ -173,6 +175,7 @@ export class RaftCore {
       round: 0,
       roundStartMs: new Map(),
       leaseExpiresAtMs: -Infinity,
+      confirmedAtMs: null,
       leaseRevoked: false,
       reads: new ReadQueue(),
       transferee: null,
@@ -202,6 +205,7 @@ export class RaftCore {
     this.#syncProgress(ls);
     // Lease and read confirmations were earned from the old voter set: start over.
     ls.leaseExpiresAtMs = -Infinity;
+    ls.confirmedAtMs = null;
     ls.roundStartMs.clear();
     for (const pr of ls.progress.values()) pr.ackedRound = 0;
     ls.reads.unassignAll();
@@ -413,7 +417,9 @@ export class RaftCore {
     if (this.state.role !== 'leader') return false;
     const ls = this.state.leader;
     const last = this.log.lastIndex();
-    const mci = quorumValue(this.voters, (id) => (id === this.id ? last : (ls.progress.get(id)?.match ?? 0)));
+    // Known-bad variant (simulator only): one voter short of a majority.
+    const size = this.cfg.testingBugs.commitWithoutMajority ? quorumSize(this.voters.length) - 1 : quorumSize(this.voters.length);
+    const mci = quorumValue(this.voters, (id) => (id === this.id ? last : (ls.progress.get(id)?.match ?? 0)), size);
     if (mci <= this.log.committed || this.log.term(mci) !== this.term) return false;
     this.log.commitTo(mci);
     ls.commitPending = true;
@@ -498,7 +504,10 @@ export class RaftCore {
     if (confirmed === 0) return;
     if (this.cfg.monoNowMs !== null) {
       const startMs = ls.roundStartMs.get(confirmed);
-      if (startMs !== undefined) ls.leaseExpiresAtMs = Math.max(ls.leaseExpiresAtMs, startMs + this.cfg.leaseDurationMs);
+      if (startMs !== undefined) {
+        ls.leaseExpiresAtMs = Math.max(ls.leaseExpiresAtMs, startMs + this.cfg.leaseDurationMs);
+        ls.confirmedAtMs = Math.max(ls.confirmedAtMs ?? -Infinity, startMs);
+      }
       for (const r of ls.roundStartMs.keys()) {
         if (r > confirmed) break;
         ls.roundStartMs.delete(r);

@@ -34,7 +34,7 @@ export { encodeRecord, scanRecords, RecordType, RECORD_HEADER_BYTES } from './st
 export { MemoryDisk } from './testing/memory-disk.js';
 export { RaftTestCluster, LogStateMachine, RELIABLE_NETWORK, UNRELIABLE_NETWORK } from './testing/cluster.js';
 
-export type { RaftConfig, ResolvedRaftConfig, ReadOnlyOption } from './config.js';
+export type { RaftConfig, ResolvedRaftConfig, ReadOnlyOption, RaftTestingBugs } from './config.js';
 export type { Ready, StepOutcome, RaftStatus, ProgressStatus, RaftInspection } from './node.js';
 export type { ProposeResult, RequestResult } from './core.js';
 export type { ConfChangeOutcome } from './conf-change.js';
@@ -75,7 +75,7 @@ export type {
   ReadState,
 } from './types.js';
 export type { RaftErrorCode, ProposalRefusedReason } from './errors.js';
-export type { RaftStorageOptions, RaftStorageOpened, RecoveryReport, TornTail, PersistBatch, Done } from './storage/raft-storage.js';
+export type { RaftStorageOptions, StorageTestingBugs, RaftStorageOpened, RecoveryReport, TornTail, PersistBatch, Done } from './storage/raft-storage.js';
 export type { ScanResult, ScannedRecord, RecordDamage } from './storage/record.js';
 export type { MemoryDiskOptions, CrashOptions } from './testing/memory-disk.js';
 export type { ClusterOptions, ClusterNetworkOptions, ClusterRaftOptions, ClusterStats } from './testing/cluster.js';

@@ -205,6 +205,18 @@ export class RaftNode {
     return log.compact(index, data);
   }
 
+  /**
+   * While leading: the monotonic time (the configured `monoNowMs`) at which
+   * the latest heartbeat round that a quorum acknowledged in this term was
+   * sent, i.e. a moment this node provably still led. Null when not leading,
+   * before the first confirmation, or without `monoNowMs`. What a lease
+   * keeper passes as `leadershipConfirmedAtMs`.
+   */
+  leadershipConfirmedAtMs(): number | null {
+    const st = this.#core.state;
+    return st.role === 'leader' ? st.leader.confirmedAtMs : null;
+  }
+
   /** The transport could not reach `id`: stop streaming to it and probe. */
   reportUnreachable(id: NodeId): void {
     this.#core.reportUnreachable(id);

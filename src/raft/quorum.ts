@@ -10,10 +10,10 @@ export function quorumSize(voterCount: number): number {
  * quorumSize-th largest of `valueOf(voter)`. Used for the commit index
  * (match indices) and for confirmed heartbeat rounds. 0 with no voters.
  */
-export function quorumValue(voters: readonly NodeId[], valueOf: (id: NodeId) => number): number {
+export function quorumValue(voters: readonly NodeId[], valueOf: (id: NodeId) => number, size: number = quorumSize(voters.length)): number {
   if (voters.length === 0) return 0;
   const values = voters.map(valueOf).sort((a, b) => b - a);
-  return values[quorumSize(voters.length) - 1];
+  return values[Math.min(voters.length, Math.max(1, size)) - 1];
 }
 
 export type VoteResult = 'won' | 'lost' | 'pending';

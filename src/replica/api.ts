@@ -15,7 +15,8 @@
  *   quorum) and applied; the result is the state machine's own result.
  */
 import type { Env, NodeId } from '../env/index.js';
-import type { Command, GetValue, ServiceResult } from '../services/index.js';
+import type { Entry, RaftInspection, SnapshotMetadata } from '../raft/index.js';
+import type { Command, GetValue, ServiceConfigOptions, ServiceResult } from '../services/index.js';
 
 /** Why a request did not get a state-machine result. */
 export type ReplicaErrorCode =
@@ -63,6 +64,10 @@ export interface ReplicaStatus {
   readonly commitIndex: number;
   readonly appliedIndex: number;
   readonly members: readonly ReplicaMember[];
+  /** 'failed': storage is damaged beyond repair or an fsync failed; the replica serves nothing. */
+  readonly health?: 'running' | 'failed' | 'stopped';
+  /** Why it failed (one sentence), when `health` is 'failed'. */
+  readonly failure?: string;
 }
 
 export interface ReplicaMetrics {
@@ -71,6 +76,43 @@ export interface ReplicaMetrics {
   readonly elections: number;
   /** fsync latency samples in ms since the last read (the reader drains them). */
   readonly fsyncLatencyMs: readonly number[];
+  /** Writes this follower forwarded to the leader. */
+  readonly forwarded?: number;
+  /** Linearizable and stale reads answered. */
+  readonly reads?: number;
+  /** Requests refused as `overloaded` (the in-flight bound). */
+  readonly overloaded?: number;
+  /** Peer messages dropped as garbage, by reason. */
+  readonly droppedMessages?: Readonly<Record<string, number>>;
+  /** Damaged copies the storage scrubber rewrote. */
+  readonly copiesRepaired?: number;
+}
+
+/** Storage layout of a replica (every file is kept as `copies` checksummed copies; see mirrored-disk.ts). */
+export interface ReplicaStorageOptions {
+  /** @defaultValue 2 */
+  readonly copies?: number;
+  /** WAL segment size. @defaultValue 64 MiB */
+  readonly segmentBytesMax?: number;
+  /** Verify and repair every copy this often (0: never). @defaultValue 60000 */
+  readonly scrubIntervalMs?: number;
+}
+
+/**
+ * Hooks for simulators and tests (the invariant checker): called
+ * synchronously, must not call back into the replica.
+ */
+export interface ReplicaObserver {
+  /** The replica (re)started from storage; `snapshot` is what it restored. */
+  onStart?(id: NodeId, snapshot: SnapshotMetadata | undefined): void;
+  /** After every event the replica handled (message, timer, fsync completion). */
+  afterEvent?(id: NodeId, raft: RaftInspection): void;
+  /** An entry was applied (in order). */
+  onApply?(id: NodeId, entry: Entry): void;
+  /** The state machine was replaced by a snapshot from the leader. */
+  onSnapshotApplied?(id: NodeId, metadata: SnapshotMetadata): void;
+  /** The replica stopped serving: storage damaged beyond repair, or an fsync failed. */
+  onFailed?(id: NodeId, reason: string): void;
 }
 
 export interface ReplicaOptions {
@@ -87,6 +129,22 @@ export interface ReplicaOptions {
   readonly forwardToLeader?: boolean;
   /** 'read-index' (default) or 'lease' (leader-lease reads, bounded by `maxClockDriftRate`). */
   readonly readMode?: 'read-index' | 'lease';
+  /** Assumed bound on clock rate differences (lease reads only). @defaultValue 0.01 */
+  readonly maxClockDriftRate?: number;
+  /** Requests waiting at once (proposals, forwards, reads); more get `overloaded`. @defaultValue 1024 */
+  readonly maxInflightRequests?: number;
+  /** Snapshot the state machine and compact the log every this many applied entries. @defaultValue 1000 */
+  readonly snapshotEveryEntries?: number;
+  readonly storage?: ReplicaStorageOptions;
+  /**
+   * Services settings other than the TTL floor, which is derived from the
+   * election timeout. Must be the same on every replica.
+   */
+  readonly service?: Omit<ServiceConfigOptions, 'electionTimeoutMs'>;
+  /** Register `env.onMessage` (false: the host routes peer messages to `receive`). @defaultValue true */
+  readonly registerMessageHandler?: boolean;
+  /** Testing hooks (invariant checkers). */
+  readonly observer?: ReplicaObserver;
   /**
    * Deliberately broken safety mechanisms, for the simulator's `--bug`
    * variants only (never in production): the harness must catch each.

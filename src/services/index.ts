@@ -47,6 +47,7 @@ export {
 export type {
   ServiceEntry,
   ServiceStateMachineOptions,
+  ServiceTestingBugs,
   Subscription,
   LockInfo,
   LeaseInfo,

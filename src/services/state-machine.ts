@@ -84,10 +84,23 @@ export interface ServiceStats {
 export interface ServiceStateMachineOptions extends ServiceConfigOptions {
   /** A config resolved earlier (wins over the individual options). */
   readonly config?: ServiceConfig;
+  /** Known-bad variants for the simulator only (see `ServiceTestingBugs`). @defaultValue none */
+  readonly testingBugs?: ServiceTestingBugs;
+}
+
+/**
+ * Deliberately broken safety rules, for the simulator's known-bad variants
+ * (`faultline sim --bug …`) only; never in production. Off by default (one
+ * boolean test per put or delete).
+ */
+export interface ServiceTestingBugs {
+  /** Ignore `fence` on put and delete: a paused ex-holder's stale write lands. */
+  readonly skipFencing?: boolean;
 }
 
 export class ServiceStateMachine {
   readonly config: ServiceConfig;
+  readonly #skipFencing: boolean;
   #state = new ServiceState();
   readonly #listeners = new Set<(event: LeaseEvent) => void>();
   readonly #emit = (event: LeaseEvent): void => {
@@ -96,6 +109,7 @@ export class ServiceStateMachine {
 
   constructor(options: ServiceStateMachineOptions = {}) {
     this.config = options.config ?? resolveServiceConfig(options);
+    this.#skipFencing = options.testingBugs?.skipFencing === true;
   }
 
   get appliedIndex(): number {
@@ -156,9 +170,9 @@ export class ServiceStateMachine {
     const s = this.#state;
     switch (command.type) {
       case 'put':
-        return applyPut(s, command);
+        return applyPut(s, this.#skipFencing ? { ...command, fence: undefined } : command);
       case 'delete':
-        return applyDelete(s, command);
+        return applyDelete(s, this.#skipFencing ? { ...command, fence: undefined } : command);
       case 'get':
         return applyGet(s, command);
       case 'range':

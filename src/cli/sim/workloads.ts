@@ -1,5 +1,6 @@
 import { getWorkload, registerWorkload, type Workload } from '../../sim/index.js';
 import { membershipWorkload } from '../../membership/sim/membership-workload.js';
+import { kvWorkload } from '../../replica/sim/index.js';
 
 /**
  * Workloads the CLI offers besides the built-in `heartbeat`. Later issues
@@ -7,7 +8,7 @@ import { membershipWorkload } from '../../membership/sim/membership-workload.js'
  * and one array entry each. The main thread and every worker thread call
  * `loadWorkloads()`, so all see the same registry.
  */
-const CLI_WORKLOADS: readonly Workload[] = [membershipWorkload];
+const CLI_WORKLOADS: readonly Workload[] = [membershipWorkload, kvWorkload];
 
 export function loadWorkloads(): void {
   for (const workload of CLI_WORKLOADS) {

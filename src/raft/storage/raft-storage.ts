@@ -47,6 +47,34 @@ export interface RaftStorageOptions {
   readonly prefix?: string;
   /** Start a new WAL segment once the active one reaches this size. @defaultValue 64 MiB */
   readonly segmentBytesMax?: number;
+  /** Known-bad variants for the simulator only (see `StorageTestingBugs`). @defaultValue none */
+  readonly testingBugs?: StorageTestingBugs;
+}
+
+/**
+ * Deliberately broken durability, for the simulator's known-bad variants
+ * (`faultline sim --bug …`) only; never in production. Off by default; when
+ * off they cost nothing (no wrapper is installed, one boolean test per hard
+ * state written).
+ */
+export interface StorageTestingBugs {
+  /** Write every hard state with `vote: null`: a restarted node forgets whom it voted for. */
+  readonly forgetVote?: boolean;
+  /** Never fsync: report every batch durable at once (a crash loses it all). */
+  readonly skipFsync?: boolean;
+}
+
+/** A Disk whose fsync does nothing (the `skipFsync` bug). */
+function withoutFsync(disk: Disk): Disk {
+  return {
+    read: (file) => disk.read(file),
+    append: (file, data) => disk.append(file, data),
+    write: (file, data) => disk.write(file, data),
+    truncate: (file, sizeBytes) => disk.truncate(file, sizeBytes),
+    remove: (file) => disk.remove(file),
+    list: () => disk.list(),
+    fsync: (_file, done) => done(),
+  };
 }
 
 export interface TornTail {
@@ -135,6 +163,7 @@ class ReplayLog {
 export class RaftStorage {
   readonly #disk: Disk;
   readonly #prefix: string;
+  readonly #forgetVote: boolean;
   readonly #segmentBytesMax: number;
   readonly #segments: Segment[];
   #activeBytes: number;
@@ -146,7 +175,7 @@ export class RaftStorage {
   #busy = false;
   #failed: Error | null = null;
 
-  private constructor(disk: Disk, prefix: string, segmentBytesMax: number, state: {
+  private constructor(disk: Disk, prefix: string, segmentBytesMax: number, forgetVote: boolean, state: {
     segments: Segment[];
     activeBytes: number;
     hard: HardState;
@@ -156,6 +185,7 @@ export class RaftStorage {
   }) {
     this.#disk = disk;
     this.#prefix = prefix;
+    this.#forgetVote = forgetVote;
     this.#segmentBytesMax = segmentBytesMax;
     this.#segments = state.segments;
     this.#activeBytes = state.activeBytes;
@@ -178,7 +208,8 @@ export class RaftStorage {
    * Recover from `disk`: replay the WAL, cut a torn tail, load the snapshot.
    * Throws `CorruptLogError` when the log is damaged anywhere but its tail.
    */
-  static open(disk: Disk, options: RaftStorageOptions = {}): RaftStorageOpened {
+  static open(rawDisk: Disk, options: RaftStorageOptions = {}): RaftStorageOpened {
+    const disk = options.testingBugs?.skipFsync === true ? withoutFsync(rawDisk) : rawDisk;
     const prefix = options.prefix ?? 'raft-';
     const segmentBytesMax = options.segmentBytesMax ?? 64 * 1024 * 1024;
     if (!(Number.isSafeInteger(segmentBytesMax) && segmentBytesMax > 0)) {
@@ -277,7 +308,7 @@ export class RaftStorage {
       }
     }
 
-    const storage = new RaftStorage(disk, prefix, segmentBytesMax, {
+    const storage = new RaftStorage(disk, prefix, segmentBytesMax, options.testingBugs?.forgetVote === true, {
       segments,
       activeBytes,
       hard,
@@ -387,9 +418,13 @@ export class RaftStorage {
     }
     if (batch.hardState !== undefined) {
       this.#hard = batch.hardState;
-      this.#appendRecord(RecordType.HardState, encodeHardState(batch.hardState));
+      this.#appendRecord(RecordType.HardState, this.#encodeHard(batch.hardState));
     }
     return undefined;
+  }
+
+  #encodeHard(h: HardState): Uint8Array {
+    return encodeHardState(this.#forgetVote ? { ...h, vote: null } : h);
   }
 
   #snapshotSteps(snapshot: Snapshot, mode: SnapshotMarkerMode): Step[] {
@@ -423,7 +458,7 @@ export class RaftStorage {
 
   #startSegment(seq: number): void {
     const name = `${this.#prefix}wal-${String(seq).padStart(16, '0')}.log`;
-    const parts = [encodeRecord(RecordType.SegmentHeader, encodeSegmentHeader(seq)), encodeRecord(RecordType.HardState, encodeHardState(this.#hard))];
+    const parts = [encodeRecord(RecordType.SegmentHeader, encodeSegmentHeader(seq)), encodeRecord(RecordType.HardState, this.#encodeHard(this.#hard))];
     if (this.#marker !== null) {
       // Re-stated as 'compact': what matters for later replays is which entries it covers.
       parts.push(encodeRecord(RecordType.SnapshotMarker, encodeSnapshotMarker({ ...this.#marker, mode: 'compact' })));

@@ -1,0 +1,184 @@
+/**
+ * What the replica workloads share: a cluster of replica hosts watched by
+ * the Raft invariant checker after every event, simulated clients, a
+ * history, the liveness check after the heal, and the verdict.
+ *
+ * Checks, each reported as a violation kind:
+ * - `raft-invariant`: the five Figure 3 properties (RaftClusterInvariants,
+ *   fed after every event a replica handles, every apply and every restart);
+ * - `linearizability`: the history against the workload's model (`unknown`
+ *   when the checker's step budget ran out — reported, never passed);
+ * - `liveness`: after `healAll()`, every client completes an `ok` operation
+ *   within `livenessBoundMs` (the message says why one did not);
+ * - workload-specific checks (the lock workload's fencing audit).
+ */
+import type { NodeId } from '../../env/index.js';
+import type { Rng } from '../../core/random/rng.js';
+import type { History, Model } from '../../check/index.js';
+import { checkHistory } from '../../check/index.js';
+import { RaftClusterInvariants } from '../../raft/index.js';
+import type { HistoryOp, OpCounts, Simulation, Violation, WorkloadContext } from '../../sim/index.js';
+import type { ReplicaBug, ReplicaOptions } from '../api.js';
+import type { ReplicaNode } from '../replica.js';
+import type { ClientTiming } from './client.js';
+import { SimClient } from './client.js';
+import { replicaHost } from './host.js';
+
+/** Timing every replica workload uses (ms). */
+export const SIM_TIMING = Object.freeze({
+  tickIntervalMs: 10,
+  electionTicks: 10,
+  requestTimeoutMs: 1000,
+  client: Object.freeze({ attemptTimeoutMs: 1200, opDeadlineMs: 4000, backoffMsMax: 40 }) satisfies ClientTiming,
+  /** After the heal, every client must complete an operation within this long. */
+  livenessBoundMs: 6000,
+});
+
+/** Violations of one kind kept in a report (the count stays exact). */
+const EXAMPLES_MAX = 3;
+/** Model steps the checker may spend per run before answering `unknown`. */
+const CHECK_STEPS_MAX = 20_000_000;
+
+export interface ClusterOptions {
+  /** Replica options common to every node (bugs are added from the context). */
+  readonly replica?: Omit<ReplicaOptions, 'env' | 'voters' | 'observer' | 'registerMessageHandler' | 'bugs'>;
+}
+
+export class ReplicaCluster {
+  readonly sim: Simulation;
+  readonly nodes: readonly NodeId[];
+  readonly rng: Rng;
+  readonly bug: string | undefined;
+  readonly invariants = new RaftClusterInvariants({ onViolation: 'collect' });
+  /** The current incarnation of each host's replica. */
+  readonly replicas = new Map<NodeId, ReplicaNode>();
+  /** Replicas that refused to start or stopped serving, with why. */
+  readonly failures: string[] = [];
+  readonly history: History = [];
+  readonly #violations = new Map<string, { count: number; examples: string[] }>();
+  readonly #clients: Array<{ name: NodeId; client: SimClient | null; okAfterHealMs: number | null }> = [];
+  #healAtMs: number | null = null;
+
+  constructor(context: WorkloadContext, options: ClusterOptions = {}) {
+    this.sim = context.sim;
+    this.nodes = context.nodes;
+    this.rng = context.rng;
+    this.bug = context.bug;
+    const bugs: ReplicaBug[] = context.bug === undefined ? [] : [context.bug as ReplicaBug];
+    const inv = this.invariants;
+    const factory = replicaHost({
+      voters: context.nodes,
+      replica: {
+        tickIntervalMs: SIM_TIMING.tickIntervalMs,
+        electionTicks: SIM_TIMING.electionTicks,
+        requestTimeoutMs: SIM_TIMING.requestTimeoutMs,
+        snapshotEveryEntries: 200,
+        storage: { copies: 3, segmentBytesMax: 64 * 1024, scrubIntervalMs: 100 },
+        ...options.replica,
+        bugs,
+      },
+      observer: {
+        onStart: (id, snapshot) => {
+          inv.onRestart(id);
+          if (snapshot !== undefined) inv.onSnapshotApplied(id, snapshot);
+        },
+        afterEvent: (_id, raft) => inv.observe(raft),
+        onApply: (id, entry) => inv.onApply(id, entry),
+        onSnapshotApplied: (id, metadata) => inv.onSnapshotApplied(id, metadata),
+        onFailed: (id, reason) => this.failures.push(`${id} at ${Math.round(this.sim.nowMs)} ms: ${reason}`),
+      },
+      onReplica: (replica) => this.replicas.set(replica.id, replica),
+    });
+    for (const name of context.nodes) this.sim.host(name, factory);
+    this.sim.onOp((op) => this.history.push(op as History[number]));
+  }
+
+  /** Add `count` clients c1…cN; `start` runs on each client node at boot. */
+  addClients(count: number, start: (client: SimClient, index: number) => void): void {
+    for (let i = 0; i < count; i++) {
+      const name = `c${i + 1}`;
+      const slot = { name, client: null as SimClient | null, okAfterHealMs: null as number | null };
+      this.#clients.push(slot);
+      const rng = this.rng.fork();
+      this.sim.client(name, (env) => {
+        const client = new SimClient(env, this.nodes, rng, SIM_TIMING.client);
+        slot.client = client;
+        start(client, i);
+        return {};
+      });
+    }
+  }
+
+  /** Record a history event (and count an `ok` toward the client's liveness). */
+  record(clientIndex: number, op: HistoryOp): void {
+    this.sim.recordOp(op);
+    if (op.type === 'ok' && this.#healAtMs !== null) {
+      const slot = this.#clients[clientIndex];
+      slot.okAfterHealMs ??= this.sim.nowMs - this.#healAtMs;
+    }
+  }
+
+  onQuiet(): void {
+    this.#healAtMs = this.sim.nowMs;
+  }
+
+  violate(kind: string, message: string): void {
+    let v = this.#violations.get(kind);
+    if (v === undefined) {
+      v = { count: 0, examples: [] };
+      this.#violations.set(kind, v);
+    }
+    v.count++;
+    if (v.examples.length < EXAMPLES_MAX) v.examples.push(message);
+  }
+
+  /** Run every check; the workload adds its own before calling this. */
+  finish(model: Model<unknown>): { violations: Violation[]; ops: OpCounts } {
+    for (const v of this.invariants.violations) this.violate('raft-invariant', v.message);
+    this.#checkLiveness();
+    const result = checkHistory(this.history, model, { budget: { maxSteps: CHECK_STEPS_MAX } });
+    if (result.result === 'not-linearizable') {
+      for (const f of result.failures) this.violate('linearizability', f.message);
+    } else if (result.result === 'unknown') {
+      this.violate('linearizability', `the ${model.name} checker ran out of budget (${result.unknownReason ?? 'steps'}) on ${result.ops} operations: not proven linearizable`);
+    }
+    const violations: Violation[] = [];
+    for (const [kind, v] of this.#violations) {
+      for (const message of v.examples) violations.push({ kind, message });
+      if (v.count > v.examples.length) violations.push({ kind, message: `… and ${v.count - v.examples.length} more ${kind} violations` });
+    }
+    return { violations, ops: this.sim.opCounts };
+  }
+
+  #checkLiveness(): void {
+    if (this.#healAtMs === null) return;
+    const bound = SIM_TIMING.livenessBoundMs;
+    for (const slot of this.#clients) {
+      const t = slot.okAfterHealMs;
+      if (t !== null && t <= bound) continue;
+      const when = t === null ? `no ok operation in the ${Math.round(this.sim.nowMs - this.#healAtMs)} ms after the heal` : `first ok operation ${Math.round(t)} ms after the heal`;
+      const attempts = slot.client?.recent.join(', ') ?? 'never started';
+      this.violate('liveness', `${slot.name}: ${when} (bound ${bound} ms); last attempts: ${attempts}; cluster: ${this.describe()}`);
+    }
+  }
+
+  /** One line about every host: role, term, commit/applied, or why it is down. */
+  describe(): string {
+    const parts: string[] = [];
+    for (const name of this.nodes) {
+      const r = this.replicas.get(name);
+      if (!this.sim.isUp(name)) parts.push(`${name} down`);
+      else if (r === undefined) parts.push(`${name} starting`);
+      else {
+        const s = r.status();
+        parts.push(s.health === 'running' ? `${name} ${s.role} t${s.term} c${s.commitIndex} a${s.appliedIndex}` : `${name} ${s.health}: ${s.failure ?? ''}`);
+      }
+    }
+    return parts.join('; ');
+  }
+
+  /** Liveness of the run so far: per client, ms from the heal to its first ok (null: none). */
+  livenessTimes(): Array<number | null> {
+    return this.#clients.map((c) => c.okAfterHealMs);
+  }
+}
