@@ -18,6 +18,9 @@ export {
 } from './hlc-timestamp.js';
 export { IntervalClock } from './interval.js';
 export { wallClock, ClampedMonotonicClock, ManualClock } from './physical.js';
+export { ntpSample } from './ntp.js';
+export { marzullo, intersect } from './intersection.js';
+export { ClockSyncMonitor, parseClockSyncMessage, CLOCK_SYNC_PEER_ERROR_MS_MAX } from './clock-sync.js';
 export {
   ClockOffsetError,
   isClockOffsetError,
@@ -36,3 +39,17 @@ export type { HybridLogicalClockOptions } from './hlc.js';
 export type { HlcTimestamp } from './hlc-timestamp.js';
 export type { IntervalClockOptions, TimeInterval, ClockSyncSample, ClockSyncSource } from './interval.js';
 export type { MonotonicClock, WallClock } from './physical.js';
+export type { NtpTimestamps, NtpSample } from './ntp.js';
+export type { Interval, IntervalSource, MarzulloResult, IntersectionResult, IntersectOptions } from './intersection.js';
+export type {
+  ClockSyncMonitorOptions,
+  ClockSyncRequest,
+  ClockSyncResponse,
+  ClockSyncMessage,
+  ClockStatus,
+  ClockStatusEvent,
+  ClockHealth,
+  ClockEstimate,
+  PeerClockOffset,
+  ClockSyncStats,
+} from './clock-sync.js';

@@ -62,9 +62,17 @@ export interface IntervalClockOptions {
   /**
    * Optional live source of sync samples (a clock-sync monitor). On each
    * reading the newest sample (largest `atMs`) of this source and of `sync()`
-   * calls is used.
+   * calls is used (see `sampleSelection`).
    */
   syncSource?: ClockSyncSource;
+  /**
+   * Which sample is in force when `sync()` and `syncSource` both have one:
+   * `'newest'` (largest `atMs`) or `'tightest'` (smallest error at the
+   * current reading — both bounds hold if their inputs are honest, so the
+   * tighter one is as safe and more useful; use it with a `ClockSyncMonitor`
+   * whose samples may predate the clock's construction). @defaultValue 'newest'
+   */
+  sampleSelection?: 'newest' | 'tightest';
 }
 
 const DEFAULT_DRIFT_PPM = 200;
@@ -75,6 +83,7 @@ export class IntervalClock {
   readonly driftPpm: number;
   private readonly readPhysical: () => number;
   private readonly source: ClockSyncSource | undefined;
+  private readonly tightest: boolean;
   private readonly driftPerMs: number;
   private lastSync: ClockSyncSample;
 
@@ -82,7 +91,7 @@ export class IntervalClock {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('IntervalClock: options { now, errorMs } are required');
     }
-    const { now, errorMs, offsetMs = 0, driftPpm = DEFAULT_DRIFT_PPM, syncSource } = options;
+    const { now, errorMs, offsetMs = 0, driftPpm = DEFAULT_DRIFT_PPM, syncSource, sampleSelection = 'newest' } = options;
     if (typeof now !== 'function') throw new TypeError('IntervalClock: now must be a function returning ms');
     if (typeof driftPpm !== 'number' || !(driftPpm >= 0 && driftPpm <= MAX_DRIFT_PPM)) {
       throw new RangeError(`IntervalClock: driftPpm must be in [0, ${MAX_DRIFT_PPM}], got ${String(driftPpm)}`);
@@ -90,6 +99,10 @@ export class IntervalClock {
     if (syncSource !== undefined && typeof syncSource?.latestSync !== 'function') {
       throw new TypeError('IntervalClock: syncSource must have a latestSync() method');
     }
+    if (sampleSelection !== 'newest' && sampleSelection !== 'tightest') {
+      throw new RangeError(`IntervalClock: sampleSelection must be 'newest' or 'tightest', got ${String(sampleSelection)}`);
+    }
+    this.tightest = sampleSelection === 'tightest';
     this.readPhysical = now;
     this.driftPpm = driftPpm;
     // Error growth per local ms; see the module comment for why not simply d.
@@ -115,20 +128,21 @@ export class IntervalClock {
 
   /** The sync sample currently in force (the newest known). */
   get currentSync(): ClockSyncSample {
-    return this.sample();
+    return this.sample(this.physical());
   }
 
   /** An interval certain (given honest inputs) to contain true time. */
   now(): TimeInterval {
     const pt = this.physical();
-    const s = this.sample();
+    const s = this.sample(pt);
     const error = this.errorAt(s, pt);
     return { earliestMs: pt + s.offsetMs - error, latestMs: pt + s.offsetMs + error };
   }
 
   /** Current uncertainty half-width, ms. */
   errorMs(): number {
-    return this.errorAt(this.sample(), this.physical());
+    const pt = this.physical();
+    return this.errorAt(this.sample(pt), pt);
   }
 
   /** True when `tMs` has certainly passed (`tMs < earliest`). TrueTime's TT.after. */
@@ -150,7 +164,7 @@ export class IntervalClock {
   commitWaitMs(tMs: number): number {
     if (!Number.isFinite(tMs)) throw new RangeError(`IntervalClock.commitWaitMs: t must be finite, got ${tMs}`);
     const pt = this.physical();
-    const s = this.sample();
+    const s = this.sample(pt);
     const earliest = this.earliestAt(s, pt);
     if (tMs < earliest) return 0;
     // While pt ≥ s.atMs the error grows by driftPerMs per ms waited; if the
@@ -174,12 +188,12 @@ export class IntervalClock {
     return s.errorMs + elapsedMs * this.driftPerMs;
   }
 
-  private sample(): ClockSyncSample {
-    const fromSource = this.source?.latestSync();
-    if (fromSource !== undefined && fromSource.atMs >= this.lastSync.atMs) {
-      return checkSample(fromSource, 'IntervalClock: syncSource.latestSync()');
-    }
-    return this.lastSync;
+  private sample(pt: number): ClockSyncSample {
+    const raw = this.source?.latestSync();
+    if (raw === undefined) return this.lastSync;
+    const fromSource = checkSample(raw, 'IntervalClock: syncSource.latestSync()');
+    if (this.tightest) return this.errorAt(fromSource, pt) <= this.errorAt(this.lastSync, pt) ? fromSource : this.lastSync;
+    return fromSource.atMs >= this.lastSync.atMs ? fromSource : this.lastSync;
   }
 
   private physical(): number {
