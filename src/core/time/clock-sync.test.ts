@@ -7,7 +7,11 @@ import { IntervalClock } from './interval.js';
 class World {
   trueMs = 0;
   clock(offsetMs: number, driftPpm = 0, monoOriginMs = 12_345) {
-    const world = this;
+    return worldClock(this, offsetMs, driftPpm, monoOriginMs);
+  }
+}
+
+function worldClock(world: World, offsetMs: number, driftPpm: number, monoOriginMs: number) {
     let offset = offsetMs;
     const d = driftPpm / 1e6;
     return {
@@ -19,7 +23,6 @@ class World {
         offset += deltaMs;
       },
     };
-  }
 }
 
 type TestClock = ReturnType<World['clock']>;
