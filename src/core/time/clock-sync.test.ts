@@ -12,17 +12,17 @@ class World {
 }
 
 function worldClock(world: World, offsetMs: number, driftPpm: number, monoOriginMs: number) {
-    let offset = offsetMs;
-    const d = driftPpm / 1e6;
-    return {
-      monoNowMs: () => monoOriginMs + world.trueMs * (1 + d),
-      wallNowMs: () => 1_700_000_000_000 + world.trueMs * (1 + d) + offset,
-      /** Wall clock minus true time now. */
-      trueOffsetMs: () => offset + world.trueMs * d,
-      step: (deltaMs: number) => {
-        offset += deltaMs;
-      },
-    };
+  let offset = offsetMs;
+  const d = driftPpm / 1e6;
+  return {
+    monoNowMs: () => monoOriginMs + world.trueMs * (1 + d),
+    wallNowMs: () => 1_700_000_000_000 + world.trueMs * (1 + d) + offset,
+    /** Wall clock minus true time now. */
+    trueOffsetMs: () => offset + world.trueMs * d,
+    step: (deltaMs: number) => {
+      offset += deltaMs;
+    },
+  };
 }
 
 type TestClock = ReturnType<World['clock']>;
