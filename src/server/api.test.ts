@@ -86,9 +86,10 @@ describe('bad input gets a clear error naming the field, and the node keeps serv
     expect((await call(n.url, 'PUT', '/v1/kv/after-big', { value: 'ok' })).status).toBe(200);
   });
 
-  it('a wrong content type is 415; an unknown route 404; a wrong method 405', async () => {
-    const r = await call(n.url, 'PUT', '/v1/kv/k', 'value=1', { 'content-type': 'application/x-www-form-urlencoded' });
-    expect(r.status).toBe(415);
+  it('a body is JSON whatever Content-Type says (curl -d); an unknown route 404; a wrong method 405', async () => {
+    const r = await call(n.url, 'PUT', '/v1/kv/curl', '{"value":"1"}', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(200);
+    expect((await call(n.url, 'PUT', '/v1/kv/k', 'value=1', { 'content-type': 'application/x-www-form-urlencoded' })).body.error.details.field).toBe('body');
     expect((await call(n.url, 'GET', '/v2/nothing')).status).toBe(404);
     expect((await call(n.url, 'POST', '/v1/cluster')).status).toBe(405);
   });

@@ -98,7 +98,7 @@ export class IdIssuer {
       state: s.kind,
       workerId: ready ? s.workerId : null,
       leaseId: ready ? s.leaseId : null,
-      leaseValidForMs: ready ? s.timer.remainingMs(this.#o.env.monoNowMs()) : 0,
+      leaseValidForMs: ready ? Math.floor(s.timer.remainingMs(this.#o.env.monoNowMs())) : 0,
       issued: this.#issued,
       reacquisitions: this.#reacquisitions,
     };

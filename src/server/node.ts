@@ -24,7 +24,8 @@ import { createServerLogger, envLogFn } from './logger.js';
 import type { Logger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { observedEnv, PeerHealth } from './peer-health.js';
-import { asFatal, checkRaftLog, FatalStartError } from './recovery.js';
+import { asFatal, FatalStartError, failedStartMessage } from './recovery.js';
+import { findTornTail } from './torn-tail.js';
 
 export interface StartNodeOptions {
   readonly createReplica: CreateReplica;
@@ -32,8 +33,6 @@ export interface StartNodeOptions {
   readonly logDestination?: number | NodeJS.WritableStream;
   /** Replica tuning (tests shorten timeouts). */
   readonly replica?: { tickIntervalMs?: number; electionTicks?: number; requestTimeoutMs?: number };
-  /** Run the torn-tail / corruption check before the replica opens the log. @defaultValue true */
-  readonly checkLog?: boolean;
   /** The replica stopped serving for good (storage damaged beyond repair, a failed fsync). */
   readonly onFatal?: (reason: string) => void;
 }
@@ -78,14 +77,17 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
   }
   const cleanup: Array<() => void | Promise<void>> = [() => handle.close()];
   try {
-    if (options.checkLog !== false) {
-      const report = checkRaftLog(handle.env.disk, config.dataDir);
-      if (report.tornTail) {
-        logger.warn({ event: 'recovery.torn-tail', ...report.tornTail }, 'truncated a torn write at the end of the Raft log (a crash mid-append); nothing acknowledged was lost');
-      }
-      logger.info({ event: 'recovery.done', records: report.records, lastIndex: report.lastIndex, snapshotIndex: report.snapshotIndex }, 'recovered the Raft log');
+    const torn = findTornTail(handle.env.disk);
+    if (torn !== null) {
+      logger.warn(
+        { event: 'recovery.torn-tail', ...torn.tornTail, files: torn.filesTouched },
+        'the Raft log ends in a torn write (a crash mid-append); it is cut off — nothing acknowledged is lost',
+      );
     }
     const voters = Object.keys(config.peers).sort();
+    // The replica recovers its own storage (torn tails cut, mid-log damage → health 'failed'); until it has
+    // started, a failure is reported by the check below, not as a runtime fatal.
+    let started = false;
     const health = new PeerHealth({ env: handle.env, peers: voters });
     try {
       replica = options.createReplica({
@@ -94,6 +96,7 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
         ...options.replica,
         observer: {
           onFailed: (_id, reason) => {
+            if (!started) return;
             logger.fatal({ event: 'replica.failed', reason }, `the replica stopped serving: ${reason}`);
             options.onFatal?.(reason);
           },
@@ -106,8 +109,9 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
     const startStatus = r.status();
     if (startStatus.health === 'failed') {
       r.stop();
-      throw new FatalStartError(`refusing to start: ${startStatus.failure ?? 'the replica could not recover its storage'}`);
+      throw new FatalStartError(failedStartMessage(startStatus.failure, config.dataDir));
     }
+    started = true;
     cleanup.unshift(() => r.stop());
     health.start();
     cleanup.unshift(() => health.stop());

@@ -76,7 +76,7 @@ export async function runClusterCommand(flags: ClusterFlags, io: ClusterIo): Pro
   io.stdout(leader ? `leader: ${leader.leader} (term ${leader.term})\n` : 'no leader yet (check the logs)\n');
   io.stdout(`\nendpoints: ${endpoints}\n`);
   io.stdout(`try:  faultline kv put a 1 --endpoints ${endpoints}\n      faultline kv get a --endpoints ${endpoints}\n`);
-  io.stdout(`kill a node with kill -9 <pid>; restart it with the command in ${dataDir}/logs/ (or below). Ctrl-C stops all.\n`);
+  io.stdout(`kill a node with kill -9 <pid>; restart it with its command below. Ctrl-C stops all.\n`);
   for (const n of cluster.nodes) io.stdout(`  restart ${n.id}: ${cluster.commandLine(n.id)}\n`);
   return new Promise<number>(() => {
     // Runs until Ctrl-C (stopAll exits the process).

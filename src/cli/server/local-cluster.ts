@@ -115,7 +115,7 @@ export class LocalCluster {
   /** The command line that starts node `id` (to print, or to run by hand after a kill). */
   commandLine(id: string): string {
     const n = this.node(id);
-    return ['faultline', ...n.args].map((a) => (/^[A-Za-z0-9_./:=,@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+    return ['node', this.#o.cliPath ?? defaultCliPath(), ...n.args].map((a) => (/^[A-Za-z0-9_./:=,@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
   }
 
   node(id: string): LocalNode {

@@ -12,7 +12,6 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'not_found'
   | 'method_not_allowed'
-  | 'unsupported_media_type'
   | 'request_timeout'
   | 'no_quorum'
   | 'overloaded'

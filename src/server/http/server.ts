@@ -89,7 +89,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       path,
       query,
       params: match.params,
-      body: () => (body ??= readBody(req, options.bodyBytesMax).then((bytes) => parseJsonBody(req, bytes))),
+      body: () => (body ??= readBody(req, options.bodyBytesMax).then((bytes) => parseJsonBody(bytes))),
     };
     return match.handler(ctx);
   }

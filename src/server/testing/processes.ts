@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalCluster } from '../../cli/server/local-cluster.js';
+import { FileDisk } from '../../node/index.js';
+import { MirroredDisk } from '../../replica/index.js';
 import type { LocalClusterOptions } from '../../cli/server/local-cluster.js';
 import { call, waitFor } from './harness.js';
 
@@ -86,11 +88,14 @@ export function walSegments(nodeDir: string): Array<{ segment: string; copies: s
   return [...groups].map(([segment, copies]) => ({ segment, copies }));
 }
 
-/** Flip bytes in the middle of every copy of the first segment: durable data damaged, valid records after it. */
-export function corruptMidLog(nodeDir: string): string {
+/**
+ * Flip bytes in the middle of the first segment — in every copy (durable data
+ * lost, valid records after it) or in the first copy only (the mirror can repair).
+ */
+export function corruptMidLog(nodeDir: string, which: 'all-copies' | 'one-copy' = 'all-copies'): string {
   const seg = walSegments(nodeDir)[0];
   if (!seg) throw new Error(`no WAL segment in ${nodeDir}`);
-  for (const file of seg.copies) {
+  for (const file of which === 'all-copies' ? seg.copies : seg.copies.slice(0, 1)) {
     const bytes = readFileSync(file);
     const at = Math.floor(bytes.length * 0.4);
     for (let i = 0; i < 8; i++) bytes[at + i] = bytes[at + i]! ^ 0x5a;
@@ -100,9 +105,32 @@ export function corruptMidLog(nodeDir: string): string {
 }
 
 /**
- * Append a half-written record to every copy of the last segment, as a crash
- * mid-append leaves it: a header promising 65,792 bytes (the same read
- * big- or little-endian, so it suits either framing), then only 24 bytes.
+ * A torn Raft record, as a crash mid-append leaves it when the first chunk of
+ * the append reached the disk: through the node's own storage layers
+ * (FileDisk + MirroredDisk), append the start of a record whose header promises
+ * 1,000 payload bytes, then fsync. The node must be stopped.
+ */
+export async function tearLastRecord(nodeDir: string): Promise<string> {
+  const disk = new FileDisk({ dir: nodeDir });
+  try {
+    const md = new MirroredDisk(disk);
+    const segment = md.list().filter((f) => /^raft-wal-\d+\.log$/.test(f)).sort().pop();
+    if (segment === undefined) throw new Error(`no WAL segment in ${nodeDir}`);
+    const partial = new Uint8Array(9 + 10);
+    new DataView(partial.buffer).setUint32(0, 1000, true);
+    partial[8] = 2;
+    md.append(segment, partial);
+    await new Promise<void>((res, rej) => md.fsync(segment, (e) => (e ? rej(e) : res())));
+    return segment;
+  } finally {
+    await disk.close();
+  }
+}
+
+/**
+ * A torn storage frame: half a frame at the end of every copy of the last
+ * segment (a header promising 65,792 bytes, read the same big- or
+ * little-endian, then only 24 bytes), as a crash inside one chunk leaves it.
  */
 export function tearTail(nodeDir: string): string {
   const segs = walSegments(nodeDir);
