@@ -23,6 +23,7 @@ import {
   acquireLockCommand,
   encodeCommand,
   grantLeaseCommand,
+  keepAliveLeaseCommand,
   putCommand,
 } from '../../services/index.js';
 import type { ApplyResult, Command } from '../../services/index.js';
@@ -171,10 +172,17 @@ function runVariant(p: Params, seed: number, mode: Mode): VariantResult {
       client.call(grantLeaseCommand({ ttlMs: p.ttlMs }), (grant) => {
         if (!grant.ok) throw new Error(`lease-pause: B's grant failed: ${grant.error.message}`);
         const leaseId = (grant.value as { leaseId: number }).leaseId;
+        // A well-behaved holder-to-be: it keeps its own lease alive while it waits and writes.
+        const keepAlive = (): void => {
+          client.call(keepAliveLeaseCommand({ leaseId }), () => {});
+          env.setTimer(p.ttlMs / 3, keepAlive);
+        };
+        env.setTimer(p.ttlMs / 3, keepAlive);
         const tryLock = (): void => {
           client.call(acquireLockCommand({ lock: LOCK, leaseId }), (lock) => {
             if (!lock.ok) {
-              env.setTimer(p.pollMs, tryLock); // lock_held: A's lease has not expired yet
+              if (lock.error.code !== 'lock_held') throw new Error(`lease-pause: B's lock failed: ${lock.error.message}`);
+              env.setTimer(p.pollMs, tryLock); // A's lease has not expired yet
               return;
             }
             const token = (lock.value as { token: number }).token;
