@@ -1,5 +1,5 @@
 /**
- * A retry budget (Finagle's `RetryBudget`, gRPC's retry throttling): retries
+ * A retry budget (Finagle's `RetryBudget`): retries
  * may add at most `percentCanRetry` extra load over a sliding window, plus a
  * small floor of `minRetriesPerSecond` so a quiet client can still retry.
  *
@@ -10,9 +10,13 @@
  * Token accounting over the last `windowMs` (kept in `slices` buckets):
  *   balance = reserve + percentCanRetry · deposits − withdrawals
  *   reserve = minRetriesPerSecond · windowMs / 1000
- * Each success deposits (call `deposit`), each retry withdraws one token
- * (`tryWithdraw`), refused when balance < 1. Deposits and withdrawals both
- * leave the window after `windowMs`, so the floor refills at its rate.
+ * Each request deposits (`deposit`: `RetryPolicy` does it once per call,
+ * as Finagle's clients do per request), each retry withdraws one token
+ * (`tryWithdraw`), refused when balance < 1. So retries add at most
+ * `percentCanRetry` of the calls made, plus the floor: during an outage the
+ * load is ≤ (1 + percentCanRetry) × the calls (+ the floor), not
+ * maxAttempts × the calls. Deposits and withdrawals both leave the window
+ * after `windowMs`, so the floor refills at its rate.
  * Counters are integers in thousandths of a token: no float drift.
  *
  * Time is passed in (`nowMs`, monotonic), so a simulation drives it directly.
@@ -53,7 +57,7 @@ export class RetryBudget {
     this.#reserveUnits = Math.round((this.minRetriesPerSecond * this.windowMs) / 1000) * SCALE;
   }
 
-  /** Record a successful call (it earns `percentCanRetry` of a retry). */
+  /** Record a request (it earns `percentCanRetry` of a retry). */
   deposit(nowMs: number): void {
     this.#window.add(nowMs, 0, this.#depositUnits);
   }

@@ -71,11 +71,11 @@ describe('RetrySession (the synchronous core of RetryPolicy)', () => {
 
     const budget = new RetryBudget({ minRetriesPerSecond: 0, percentCanRetry: 0.5 });
     const p = policy({ maxAttempts: 5, budget });
-    expect(p.begin(0).failed('x', 0)).toMatchObject({ retry: false, reason: 'budget', attempts: 1 });
-    for (let i = 0; i < 2; i++) p.begin(0).succeeded(0); // two successes earn one retry
-    const s = p.begin(0);
-    expect(s.failed('x', 0).retry).toBe(true);
-    expect(s.failed('x', 10)).toMatchObject({ retry: false, reason: 'budget' });
+    expect(p.begin(0).failed('x', 0)).toMatchObject({ retry: false, reason: 'budget', attempts: 1 }); // ½ token
+    p.begin(0).succeeded(0); // every call deposits ½, whatever its outcome: 1 token now
+    const s = p.begin(0); // 1½
+    expect(s.failed('x', 0).retry).toBe(true); // ½ left
+    expect(s.failed('x', 10)).toMatchObject({ retry: false, reason: 'budget', attempts: 2 });
   });
 
   it('an enclosing expiry and deadlineMs combine: the earlier wins', () => {

@@ -79,11 +79,16 @@ export class RetrySession {
   #previousDelayMs: number | undefined;
   #done = false;
 
-  /** Use `RetryPolicy.begin(nowMs)`. */
-  constructor(rules: RetryRules, expiresAtMs: number) {
+  /**
+   * Use `RetryPolicy.begin(nowMs)`. The call is a request: it deposits into
+   * the budget now, as Finagle's clients do for every request, so retries
+   * stay within `percentCanRetry` of the calls made (plus the floor).
+   */
+  constructor(rules: RetryRules, nowMs: number, expiresAtMs: number) {
     if (Number.isNaN(expiresAtMs)) throw new RangeError('RetrySession: expiresAtMs must be a number, got NaN');
     this.#rules = rules;
     this.expiresAtMs = expiresAtMs;
+    rules.budget?.deposit(nowMs);
   }
 
   /** The attempt running or about to run: 0 for the first try, 1 for the first retry, … */
@@ -101,11 +106,10 @@ export class RetrySession {
     return Math.max(0, this.expiresAtMs - nowMs);
   }
 
-  /** The current attempt succeeded: it earns the budget its deposit; the session is over. */
-  succeeded(nowMs: number): void {
+  /** The current attempt succeeded: the session is over. (`nowMs` is kept for symmetry and future use.) */
+  succeeded(_nowMs: number): void {
     this.#assertRunning('succeeded');
     this.#done = true;
-    this.#rules.budget?.deposit(nowMs);
   }
 
   /** The current attempt failed with `error` at `nowMs`: wait `delayMs` and run `attempt`, or give up. */

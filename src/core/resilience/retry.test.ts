@@ -168,22 +168,23 @@ describe('retry', () => {
     expect(r.error).toBeInstanceOf(Fatal);
   });
 
-  it('stops retrying when the budget is spent, and deposits on success', async () => {
+  it('stops retrying when the budget is spent; every call deposits (Finagle: per request)', async () => {
     const tk = new ManualTimekeeper();
     const budget = new RetryBudget({ minRetriesPerSecond: 0, percentCanRetry: 0.5 });
     const policy = new RetryPolicy({ timekeeper: tk, rng: new SeededRng(1), backoff: noJitter, maxAttempts: 5, budget });
     const gaveUp: GiveUpEventData[] = [];
     policy.onGiveUp((e) => gaveUp.push(e));
-    // No successes yet: no tokens, no retries.
+    // One call has earned half a token: no retry.
     const first = failing(100);
     await drive(tk, policy.execute(first.fn));
     expect(first.calls).toHaveLength(1);
     expect(gaveUp[0].reason).toBe('budget');
-    // Four successes earn two retries.
+    // Four more calls earn two tokens; with the next call's half and the first's, three retries.
     for (let i = 0; i < 4; i++) await drive(tk, policy.execute(failing(0).fn));
     const second = failing(100);
     await drive(tk, policy.execute(second.fn));
-    expect(second.calls).toHaveLength(3);
+    expect(second.calls).toHaveLength(4);
+    expect(gaveUp[1]).toMatchObject({ reason: 'budget', attempts: 4 });
   });
 
   it('never exceeds maxAttempts or the deadline (property)', async () => {

@@ -50,7 +50,7 @@ export interface RetryPolicyOptions {
   readonly deadlineMs?: number;
   /** Whether `error` (thrown by attempt `attempt`, 0-based) may be retried. @defaultValue every error */
   readonly isRetryable?: (error: unknown, attempt: number) => boolean;
-  /** Shared budget: successes deposit, retries withdraw; no token, no retry. @defaultValue none */
+  /** Shared budget: every call deposits, every retry withdraws; no token, no retry. @defaultValue none */
   readonly budget?: RetryBudget;
 }
 
@@ -112,7 +112,7 @@ export class RetryPolicy {
    */
   begin(nowMs: number, expiresAtMs: number = Infinity): RetrySession {
     if (!Number.isFinite(nowMs)) throw invalid(`${API}.begin`, `nowMs must be a finite time in ms, got ${nowMs}`);
-    return new RetrySession(this.#rules, Math.min(expiresAtMs, nowMs + (this.deadlineMs ?? Infinity)));
+    return new RetrySession(this.#rules, nowMs, Math.min(expiresAtMs, nowMs + (this.deadlineMs ?? Infinity)));
   }
 
   /** Run `fn`, retrying per the policy. `call` may be an AbortSignal or { signal, deadline }. */
@@ -163,7 +163,7 @@ export class RetryPolicy {
   ): Promise<T> {
     const timekeeper = this.#timekeeper;
     // The scope already combines deadlineMs with the caller's deadline.
-    const session = new RetrySession(this.#rules, scope ? scope.expiresAtMs : Infinity);
+    const session = new RetrySession(this.#rules, timekeeper.now(), scope ? scope.expiresAtMs : Infinity);
     const stopReason = (): 'aborted' | 'deadline' => (userSignal?.aborted ? 'aborted' : 'deadline');
     for (;;) {
       // A spent deadline (or an abort that raced the wait's end) must not start another attempt.

@@ -16,7 +16,7 @@
  *   arrive spread out, and the server serves them instead of shedding them.
  *   This is `safe`.
  * - full jitter + a `RetryBudget` per client node (Finagle's defaults:
- *   retries ≤ 20 % of successes + 10/s over 10 s): the fleet's retries are
+ *   retries ≤ 20 % of the calls made + 10/s over 10 s): the fleet's retries are
  *   capped whatever the per-call limit says. During an outage nothing
  *   succeeds, so the budget runs dry and calls fail fast instead of piling
  *   on: far fewer attempts, and here — a 3 s outage — no call succeeds. It is
@@ -50,7 +50,7 @@ const START_SPREAD_MS = 10;
 /** Long enough for the slowest schedule (8 attempts, no jitter) to end, ms. */
 const RUN_MS = 60_000;
 const NETWORK = { latencyMsMin: 1, latencyMsMedian: 3, latencySigma: 0.5, latencyMsMax: 50 } as const;
-/** Finagle's defaults, per client node: retries ≤ 20 % of successes + 10/s, over a 10 s window. */
+/** Finagle’s defaults, per client node: retries ≤ 20 % of the calls made + 10/s, over a 10 s window. */
 const BUDGET = { percentCanRetry: 0.2, minRetriesPerSecond: 10, windowMs: 10_000 } as const;
 /** A wave: a window in which the recovered server had to turn away more requests than it served. */
 export const WAVE_LOAD_PER_WINDOW = 2 * CAPACITY_PER_WINDOW;
@@ -288,7 +288,7 @@ export const retryStorm: Scenario = {
         'requests reaching the server per second after it is back (one glyph per second, each row scaled to its own peak):',
         `  no jitter   |${sparkline(none)}|  calls that failed together come back together, in waves`,
         `  full jitter |${sparkline(full)}|  the same calls, spread out: all served`,
-        `  + budget    |${sparkline(budget)}|  retries capped at 20 % of successes + 10/s per client: dry before the server is back`,
+        `  + budget    |${sparkline(budget)}|  retries capped at 20 % of calls + 10/s per client: dry before the server is back`,
         'The budget protects the server, not the call: in a 3 s outage it fails calls fast; in a long one it keeps retries from multiplying the load.',
       ],
     };
