@@ -3,9 +3,9 @@
  * Restarts nothing by itself (a killed node stays down until you restart it
  * with the command printed for it); Ctrl-C stops them all cleanly.
  */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { EXIT } from '../exit-codes.js';
-import { LocalCluster } from './local-cluster.js';
+import { defaultCliPath, LocalCluster } from './local-cluster.js';
 
 export interface ClusterFlags {
   nodes?: string;
@@ -75,8 +75,10 @@ export async function runClusterCommand(flags: ClusterFlags, io: ClusterIo): Pro
   const leader = await waitForLeader(cluster.nodes[0]!.httpUrl, flags.token, 15_000);
   io.stdout(leader ? `leader: ${leader.leader} (term ${leader.term})\n` : 'no leader yet (check the logs)\n');
   io.stdout(`\nendpoints: ${endpoints}\n`);
-  io.stdout(`try:  faultline kv put a 1 --endpoints ${endpoints}\n      faultline kv get a --endpoints ${endpoints}\n`);
-  io.stdout(`kill a node with kill -9 <pid>; restart it with its command below. Ctrl-C stops all.\n`);
+  const cli = `node ${relative(process.cwd(), defaultCliPath()) || defaultCliPath()}`;
+  const endpointsFlag = basePort === 7001 && host === '127.0.0.1' && nodes === 3 ? '' : ` --endpoints ${endpoints}`;
+  io.stdout(`try:  ${cli} kv put a 1${endpointsFlag}\n      ${cli} kv get a${endpointsFlag}\n      ${cli} status${endpointsFlag}\n`);
+  io.stdout(`kill a node with kill -9 <pid>; it stays down until you restart it with its command below. Ctrl-C stops all.\n`);
   for (const n of cluster.nodes) io.stdout(`  restart ${n.id}: ${cluster.commandLine(n.id)}\n`);
   return new Promise<number>(() => {
     // Runs until Ctrl-C (stopAll exits the process).
