@@ -30,17 +30,19 @@ describe('determinism', () => {
     for (const [key, count] of Object.entries(totals)) expect(count, key).toBeGreaterThan(0);
   });
 
-  it('writes byte-identical trace lines for one seed, and the hash does not depend on the sink', () => {
-    const a: string[] = [];
-    const b: string[] = [];
-    const withSinkA = run(42, (line) => a.push(line));
-    const withSinkB = run(42, (line) => b.push(line));
-    const without = run(42);
-    expect(a.join('\n')).toBe(b.join('\n'));
-    expect(a.length).toBe(withSinkA.events);
-    expect(withSinkA.traceHash).toBe(withSinkB.traceHash);
-    expect(without.traceHash).toBe(withSinkA.traceHash);
-    for (const line of a) expect(line).toMatch(/^\d+\.\d{3} [a-z]+( |$)/);
+  it('writes byte-identical trace lines for a seed, every fault on, and the hash does not depend on the sink', () => {
+    for (const seed of [42, 3, 77, 1009, 65_537]) {
+      const a: string[] = [];
+      const b: string[] = [];
+      const withSinkA = run(seed, (line) => a.push(line));
+      const withSinkB = run(seed, (line) => b.push(line));
+      const without = run(seed);
+      expect(a.join('\n')).toBe(b.join('\n'));
+      expect(a.length).toBe(withSinkA.events);
+      expect(withSinkA.traceHash).toBe(withSinkB.traceHash);
+      expect(without.traceHash).toBe(withSinkA.traceHash);
+      for (const line of a) expect(line).toMatch(/^\d+\.\d{3} [a-z]+( |$)/);
+    }
   });
 
   it('changes the hash when the script changes, even by one fault', () => {

@@ -48,6 +48,44 @@ describe('network partitions', () => {
     expect(heard()).toEqual(new Set(['b>a', 'a>b']));
   });
 
+  it('a partition cuts both directions until repaired; isolate cuts one node from all, rejoin heals it', () => {
+    const { sim, send, allToAll, heard, inbox } = cluster(['a', 'b', 'c']);
+    sim.partition('a', ['b', 'c']);
+    allToAll();
+    sim.runFor(10);
+    expect(heard()).toEqual(new Set(['b>c', 'c>b']));
+    sim.repair('a', ['b', 'c']);
+    send('a', 'b');
+    send('c', 'a');
+    sim.runFor(10);
+    expect(heard()).toEqual(new Set(['b>c', 'c>b', 'a>b', 'c>a']));
+    inbox.length = 0;
+    sim.isolate('c');
+    allToAll();
+    sim.runFor(10);
+    expect(heard()).toEqual(new Set(['a>b', 'b>a']));
+    for (const x of ['a', 'b']) expect([sim.isLinkBlocked(x, 'c'), sim.isLinkBlocked('c', x)]).toEqual([true, true]);
+    sim.rejoin('c');
+    inbox.length = 0;
+    allToAll();
+    sim.runFor(10);
+    expect(heard().size).toBe(6);
+    expect(sim.stats.droppedPartition).toBe(4 + 4);
+  });
+
+  it('a message held by a paused node is dropped at hand-off if its link was cut meanwhile', () => {
+    const { sim, send, heard } = cluster(['a', 'b', 'c']);
+    sim.pause('b');
+    send('a', 'b');
+    send('c', 'b');
+    sim.runFor(10); // both arrived and wait for b
+    sim.partitionOneway('a', 'b');
+    sim.resume('b');
+    sim.runFor(0);
+    expect(heard()).toEqual(new Set(['c>b']));
+    expect(sim.stats.droppedPartition).toBe(1);
+  });
+
   it('a bridge node sees both sides while the sides do not see each other', () => {
     const names = ['n1', 'n2', 'n3', 'n4', 'n5'];
     const { sim, allToAll, heard } = cluster(names);
@@ -145,6 +183,38 @@ describe('process pauses', () => {
   });
 });
 
+describe('process pauses and disks', () => {
+  it('an fsync that completes during a pause is durable at once; its callback runs on resume', () => {
+    const sim = new Simulation({ seed: 3, disk: { fsyncLatencyMsMin: 5, fsyncLatencyMsMax: 5 } });
+    let doneAtMs = -1;
+    sim.host('a', (env) => {
+      env.disk.write('f', Uint8Array.of(1, 2));
+      env.disk.fsync('', () => {});
+      env.disk.fsync('f', () => (doneAtMs = sim.nowMs));
+      return {};
+    });
+    sim.runFor(1);
+    sim.pause('a');
+    sim.runFor(20);
+    expect(doneAtMs).toBe(-1); // nothing runs while paused…
+    expect(sim.diskOf('a').durableContent('f')).toEqual(Uint8Array.of(1, 2)); // …but the device finished
+    sim.crash('a'); // a crash now keeps it
+    expect(sim.diskOf('a').read('f')).toEqual(Uint8Array.of(1, 2));
+    const sim2 = new Simulation({ seed: 3, disk: { fsyncLatencyMsMin: 5, fsyncLatencyMsMax: 5 } });
+    sim2.host('a', (env) => {
+      env.disk.write('f', Uint8Array.of(1));
+      env.disk.fsync('f', () => (doneAtMs = sim2.nowMs));
+      return {};
+    });
+    sim2.runFor(1);
+    sim2.pause('a');
+    sim2.runFor(20);
+    sim2.resume('a');
+    sim2.runFor(0);
+    expect(doneAtMs).toBe(21);
+  });
+});
+
 describe('crashes and disks', () => {
   const bytes = (...xs: number[]) => Uint8Array.from(xs);
 
@@ -204,6 +274,23 @@ describe('crashes and disks', () => {
     sim.crash('a');
     sim.runFor(100);
     expect(acked).toBe(false);
+    expect(sim.diskOf('a').read('f')).toBeUndefined();
+  });
+
+  it('an injected fsync error reports failure and makes nothing durable', () => {
+    const sim = new Simulation({ seed: 2, disk: { fsyncErrorProbability: 1 } });
+    const results: Array<string | undefined> = [];
+    sim.host('a', (env) => {
+      env.disk.write('f', bytes(5));
+      env.disk.fsync('', (e) => results.push(e?.message));
+      env.disk.fsync('f', (e) => results.push(e?.message));
+      return {};
+    });
+    sim.runFor(10);
+    expect(results).toHaveLength(2);
+    for (const m of results) expect(m).toMatch(/fsync of .* failed/);
+    expect(sim.diskOf('a').durableContent('f')).toBeUndefined();
+    sim.crash('a');
     expect(sim.diskOf('a').read('f')).toBeUndefined();
   });
 
@@ -305,6 +392,29 @@ describe('clocks', () => {
     expect(readings[i - 1].wall - readings[i].wall).toBeCloseTo(5_000 - 10, 6);
     for (let k = 1; k < readings.length; k++) expect(readings[k].mono).toBeGreaterThanOrEqual(readings[k - 1].mono);
     expect(sim.clock('a').offsetMs).toBeCloseTo(-5_000, 6);
+  });
+
+  it('an offset moves only the wall clock, each node its own; monotonic readings are untouched', () => {
+    const sim = new Simulation({ seed: 7, epochMs: 1_000_000 });
+    const envs = new Map<string, Env>();
+    for (const name of ['a', 'b']) {
+      sim.host(name, (env) => {
+        envs.set(name, env);
+        return {};
+      });
+    }
+    sim.runFor(100);
+    const monoBefore = envs.get('a')!.monoNowMs();
+    sim.setClockOffset('a', 5_000);
+    sim.setClockOffset('b', -250);
+    expect(envs.get('a')!.wallNowMs()).toBe(1_000_000 + 100 + 5_000);
+    expect(envs.get('b')!.wallNowMs()).toBe(1_000_000 + 100 - 250);
+    expect(envs.get('a')!.monoNowMs()).toBe(monoBefore);
+    sim.runFor(50);
+    expect(envs.get('a')!.wallNowMs()).toBe(1_000_000 + 150 + 5_000);
+    expect(sim.clock('b').offsetMs).toBe(-250);
+    sim.setClockOffset('a', 0);
+    expect(envs.get('a')!.wallNowMs()).toBe(1_000_000 + 150);
   });
 
   it('drift in ppm shows over a long run, on both clocks and on timers', () => {

@@ -95,6 +95,7 @@ type Message =
   | { type: 'write'; key: string; value: number; context: VectorClock; writer: 'A' | 'B' }
   | { type: 'read'; key: string }
   | { type: 'read-ok'; key: string; version: Version | undefined }
+  | { type: 'write-ok'; key: string }
   | { type: 'replicate'; key: string; version: Version };
 
 function newer(a: Stamp, b: Stamp): boolean {
@@ -193,6 +194,7 @@ function replica(
         const version: Version = { value: m.value, stamp: stampNow(), vv: m.context.increment(me), writer: m.writer };
         onStamped(m.key, version);
         apply(m.key, version);
+        env.send(from, { type: 'write-ok', key: m.key }); // "ok" — whether or not the write survived the rule
         for (const peer of replicas) if (peer !== me) env.send(peer, { type: 'replicate', key: m.key, version });
         return;
       }
