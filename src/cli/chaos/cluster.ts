@@ -9,18 +9,25 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from './ports.js';
 import { LinkProxy } from './proxy.js';
 
-/** The repository root, from src/cli/chaos or dist/cli/chaos alike. */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+/** The repository root (the nearest folder up with a package.json): from src/, dist/ or dist-bench/ alike. */
+export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 export const CLI_MAIN = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
 const STARTUP_TIMEOUT_MS = 20_000;
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`chaos: no package.json above ${from}`);
+  }
+}
 
 export type NodeState = 'running' | 'paused' | 'killed' | 'stopped';
 
@@ -34,7 +41,25 @@ export interface ChaosClusterOptions {
   readonly random: () => number;
   /** Extra `faultline start` flags for every node. */
   readonly extraArgs?: readonly string[];
+  /** Peers dial each other directly, no proxies (benchmarks). @defaultValue false */
+  readonly direct?: boolean;
+  /** Run the nodes from a copy of dist/ in workDir (see snapshotCli). @defaultValue true */
+  readonly snapshot?: boolean;
   readonly logLevel?: string;
+}
+
+/**
+ * Copy dist/ (with package.json and a node_modules link) into `dir` and
+ * return the copy's CLI entry, so nodes restarted late in a run execute the
+ * code the run started with even if someone rebuilds dist/ meanwhile.
+ */
+export function snapshotCli(dir: string): string {
+  if (!existsSync(CLI_MAIN)) throw new Error(`chaos: ${CLI_MAIN} is missing: run npm run build first`);
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
+  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return join(dir, 'dist', 'cli', 'main.js');
 }
 
 export class ChaosNode {
@@ -49,7 +74,10 @@ export class ChaosNode {
   #log: WriteStream | undefined;
   readonly #args: () => string[];
 
-  constructor(id: string, httpPort: number, peerPort: number, dataDir: string, logFile: string, args: () => string[]) {
+  readonly #cliMain: string;
+
+  constructor(id: string, httpPort: number, peerPort: number, dataDir: string, logFile: string, args: () => string[], cliMain: string) {
+    this.#cliMain = cliMain;
     this.id = id;
     this.httpPort = httpPort;
     this.peerPort = peerPort;
@@ -68,7 +96,7 @@ export class ChaosNode {
 
   /** The exact command that starts this node (for reports). */
   get command(): string {
-    return ['node', CLI_MAIN, ...this.#args()].join(' ');
+    return ['node', this.#cliMain, ...this.#args()].join(' ');
   }
 
   /** Spawn and wait for the "serving" line. */
@@ -78,7 +106,7 @@ export class ChaosNode {
     const log = this.#log;
     this.starts++;
     log.write(`\n=== chaos: start #${this.starts} of ${this.id} ===\n`);
-    const child = spawn(process.execPath, [CLI_MAIN, ...this.#args()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.#cliMain, ...this.#args()], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     this.state = 'running';
     let tail = '';
@@ -176,15 +204,17 @@ export class ChaosCluster {
     const host = options.host ?? '127.0.0.1';
     const cluster = new ChaosCluster(options.workDir, host);
     mkdirSync(join(options.workDir, 'logs'), { recursive: true });
+    const cliMain = options.snapshot === false ? CLI_MAIN : snapshotCli(join(options.workDir, 'cli'));
     const secretFile = join(options.workDir, 'cluster.secret');
     writeFileSync(secretFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
-    const ports = await freePorts(host, 2 * n + n * (n - 1));
+    const direct = options.direct ?? false;
+    const ports = await freePorts(host, 2 * n + (direct ? 0 : n * (n - 1)));
     const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     const httpPort = (i: number): number => ports[i];
     const peerPort = (i: number): number => ports[n + i];
     let next = 2 * n;
     const proxyPort = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n && !direct; i++) {
       for (let j = 0; j < n; j++) {
         if (i === j) continue;
         const port = ports[next++];
@@ -199,7 +229,7 @@ export class ChaosCluster {
       const id = ids[i];
       const dataDir = join(options.workDir, 'data', id);
       mkdirSync(dataDir, { recursive: true });
-      const peers = ids.map((peer, j) => `${peer}=${host}:${i === j ? peerPort(i) : proxyPort.get(`${id}→${peer}`)}`).join(',');
+      const peers = ids.map((peer, j) => `${peer}=${host}:${i === j || direct ? peerPort(j) : proxyPort.get(`${id}→${peer}`)}`).join(',');
       const args = (): string[] => [
         'start',
         '--id', id,
@@ -213,7 +243,7 @@ export class ChaosCluster {
         '--log-level', options.logLevel ?? 'info',
         ...(options.extraArgs ?? []),
       ];
-      cluster.nodes.push(new ChaosNode(id, httpPort(i), peerPort(i), dataDir, join(options.workDir, 'logs', `${id}.log`), args));
+      cluster.nodes.push(new ChaosNode(id, httpPort(i), peerPort(i), dataDir, join(options.workDir, 'logs', `${id}.log`), args, cliMain));
     }
     return cluster;
   }

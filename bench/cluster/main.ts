@@ -1,0 +1,237 @@
+/**
+ * `npm run bench:cluster`: a 3-node Faultline cluster and, in the same run, a
+ * 3-member etcd cluster, both fsyncing, on loopback, driven one after the
+ * other by the same closed-loop HTTP/JSON load generator (load.ts): puts and
+ * linearizable gets at 1, 16 and 64 concurrent clients; ops/s, p50, p99, and
+ * the servers' CPU time per operation.
+ *
+ *   node dist-bench/bench/cluster/main.js [--seconds 5] [--warmup 1] [--clients 1,16,64]
+ *                                         [--mode leader|spread] [--skip-etcd] [--json FILE]
+ *
+ * `leader` (default): every client talks to the leader, the best case for
+ * both (faultline/client routes there too). `spread`: clients round-robin
+ * over all members, so followers forward.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChaosCluster } from '../../src/cli/chaos/cluster.js';
+import { findLeader } from '../../src/cli/chaos/nemesis.js';
+import { cpuMs } from './cpu.js';
+import { findOrInstallEtcd, startEtcd } from './etcd.js';
+import { runLoad } from './load.js';
+import type { LoadResult, Request } from './load.js';
+
+interface Flags {
+  seconds: number;
+  warmup: number;
+  clients: number[];
+  mode: 'leader' | 'spread';
+  skipEtcd: boolean;
+  json: string | undefined;
+}
+
+function parseFlags(argv: string[]): Flags {
+  const flags: Flags = { seconds: 5, warmup: 1, clients: [1, 16, 64], mode: 'leader', skipEtcd: false, json: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = (): string => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${a} needs a value`);
+      return next;
+    };
+    if (a === '--seconds') flags.seconds = Number(v());
+    else if (a === '--warmup') flags.warmup = Number(v());
+    else if (a === '--clients') flags.clients = v().split(',').map(Number);
+    else if (a === '--mode') flags.mode = v() === 'spread' ? 'spread' : 'leader';
+    else if (a === '--skip-etcd') flags.skipEtcd = true;
+    else if (a === '--json') flags.json = v();
+    else throw new Error(`unknown flag ${a}`);
+  }
+  if (!(flags.seconds > 0) || !flags.clients.every((c) => Number.isInteger(c) && c > 0)) throw new Error('bad --seconds or --clients');
+  return flags;
+}
+
+const KEYS = 1000;
+const VALUE = 'v'.repeat(128);
+const keyOf = (c: number, n: number): string => `bench-${(c * 7919 + n) % KEYS}`;
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+interface Target {
+  readonly system: 'faultline' | 'etcd';
+  readonly endpoints: string[];
+  readonly pids: () => number[];
+  readonly put: (c: number, n: number) => Request;
+  readonly get: (c: number, n: number) => Request;
+  readonly okPut: (status: number, body: string) => boolean;
+  readonly okGet: (status: number, body: string) => boolean;
+}
+
+interface Row {
+  readonly system: string;
+  readonly op: 'put' | 'get';
+  readonly clients: number;
+  readonly result: LoadResult;
+  readonly serverCpuMsPerOp: number;
+}
+
+const faultlineBodies = new Map<string, string>();
+const etcdPutBodies = new Map<string, string>();
+const etcdGetBodies = new Map<string, string>();
+for (let k = 0; k < KEYS; k++) {
+  const key = `bench-${k}`;
+  faultlineBodies.set(key, JSON.stringify({ value: VALUE }));
+  etcdPutBodies.set(key, JSON.stringify({ key: b64(key), value: b64(VALUE) }));
+  etcdGetBodies.set(key, JSON.stringify({ key: b64(key) }));
+}
+
+function faultlineTarget(endpoints: string[], pids: () => number[]): Target {
+  return {
+    system: 'faultline',
+    endpoints,
+    pids,
+    put: (c, n) => ({ method: 'PUT', path: `/v1/kv/${keyOf(c, n)}`, body: faultlineBodies.get(keyOf(c, n)) }),
+    get: (c, n) => ({ method: 'GET', path: `/v1/kv/${keyOf(c, n)}` }),
+    okPut: (status) => status === 200,
+    okGet: (status) => status === 200,
+  };
+}
+
+function etcdTarget(endpoints: string[], pids: number[]): Target {
+  return {
+    system: 'etcd',
+    endpoints,
+    pids: () => pids,
+    put: (c, n) => ({ method: 'POST', path: '/v3/kv/put', body: etcdPutBodies.get(keyOf(c, n)) }),
+    get: (c, n) => ({ method: 'POST', path: '/v3/kv/range', body: etcdGetBodies.get(keyOf(c, n)) }),
+    okPut: (status, body) => status === 200 && !body.includes('"error"'),
+    okGet: (status, body) => status === 200 && body.includes('"kvs"'),
+  };
+}
+
+async function measure(target: Target, flags: Flags, log: (line: string) => void): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const op of ['put', 'get'] as const) {
+    for (const clients of flags.clients) {
+      const cpuBefore = cpuMs(target.pids());
+      const result = await runLoad({
+        endpoints: target.endpoints,
+        concurrency: clients,
+        warmupMs: flags.warmup * 1000,
+        durationMs: flags.seconds * 1000,
+        request: op === 'put' ? target.put : target.get,
+        ok: op === 'put' ? target.okPut : target.okGet,
+      });
+      const cpu = cpuMs(target.pids()) - cpuBefore;
+      // CPU over warm-up + measurement, divided by the ops of both (warm-up ops ≈ rate × warm-up).
+      const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
+      const row: Row = { system: target.system, op, clients, result, serverCpuMsPerOp: totalOps > 0 ? cpu / totalOps : NaN };
+      rows.push(row);
+      log(
+        `  ${target.system.padEnd(9)} ${op} ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+          `  server CPU ${row.serverCpuMsPerOp.toFixed(3)} ms/op${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
+      );
+    }
+    if (op === 'put') await new Promise((r) => setTimeout(r, 500));
+  }
+  return rows;
+}
+
+async function prefill(target: Target): Promise<void> {
+  // Every key exists before the gets, whatever the put phase managed.
+  for (let k = 0; k < KEYS; k += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const r = target.put(0, k + i);
+        await fetch(`${target.endpoints[0]}${r.path}`, { method: r.method, body: r.body, headers: { 'content-type': 'application/json' } });
+      }),
+    );
+  }
+}
+
+async function metricsSummary(endpoint: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    return text
+      .split('\n')
+      .filter((l) => /^faultline_(fsync|proposals|commits|elections|http_request)/.test(l) && !l.startsWith('#'))
+      .slice(0, 40)
+      .join('\n');
+  } catch (error) {
+    return `(no /metrics: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const log = (line: string): void => void process.stdout.write(line + '\n');
+  const workDir = mkdtempSync(join(tmpdir(), 'faultline-bench-cluster-'));
+  log(`bench:cluster — node ${process.version}, ${new Date().toISOString()}, mode ${flags.mode}, ${flags.seconds} s per point (+${flags.warmup} s warm-up), work dir ${workDir}`);
+  const rows: Row[] = [];
+
+  const cluster = await ChaosCluster.create({ workDir: join(workDir, 'faultline'), random: () => 0.5, direct: true, logLevel: 'warn' });
+  let metrics = '';
+  try {
+    await cluster.startAll();
+    let leader: string | undefined;
+    for (let i = 0; i < 100 && leader === undefined; i++) {
+      leader = await findLeader(cluster);
+      if (leader === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (leader === undefined) throw new Error('faultline elected no leader within 10 s');
+    const endpoints = flags.mode === 'leader' ? [cluster.node(leader).httpUrl] : cluster.endpoints;
+    log(`faultline: 3 nodes, leader ${leader}; load goes to ${endpoints.join(', ')}`);
+    const target = faultlineTarget(endpoints, () => cluster.nodes.map((n) => n.pid).filter((p): p is number => p !== undefined));
+    await prefill(target);
+    rows.push(...(await measure(target, flags, log)));
+    metrics = await metricsSummary(cluster.node(leader).httpUrl);
+  } finally {
+    await cluster.stopAll();
+  }
+
+  let etcdVersion: string | undefined;
+  if (!flags.skipEtcd) {
+    const found = findOrInstallEtcd(log);
+    if ('skip' in found) log(`etcd: ${found.skip}`);
+    else {
+      const etcd = await startEtcd(found.binary, join(workDir, 'etcd'));
+      etcdVersion = etcd.version;
+      try {
+        const leaderUrl = (await etcd.leader()) ?? etcd.endpoints[0];
+        const endpoints = flags.mode === 'leader' ? [leaderUrl] : etcd.endpoints;
+        log(`etcd ${etcd.version}: 3 members; load goes to ${endpoints.join(', ')}`);
+        const target = etcdTarget(endpoints, etcd.pids);
+        await prefill(target);
+        rows.push(...(await measure(target, flags, log)));
+      } finally {
+        await etcd.stop();
+      }
+    }
+  }
+
+  log('\n' + table(rows, etcdVersion, flags));
+  if (metrics) log(`\nfaultline leader /metrics after the run (selected):\n${metrics}`);
+  if (flags.json) writeFileSync(flags.json, JSON.stringify({ flags, etcdVersion, rows }, null, 2));
+}
+
+function table(rows: Row[], etcdVersion: string | undefined, flags: Flags): string {
+  const find = (system: string, op: string, clients: number): Row | undefined => rows.find((r) => r.system === system && r.op === op && r.clients === clients);
+  const lines = [
+    `| op | clients | Faultline ops/s | p50 / p99 ms | etcd${etcdVersion ? ` ${etcdVersion}` : ''} ops/s | p50 / p99 ms | throughput ratio (F/etcd) | p99 ratio (F/etcd) |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const op of ['put', 'get'] as const) {
+    for (const clients of flags.clients) {
+      const f = find('faultline', op, clients);
+      const e = find('etcd', op, clients);
+      const cell = (r: Row | undefined): [string, string] =>
+        r === undefined ? ['—', '—'] : [r.result.opsPerSecond.toFixed(0), `${r.result.p50Ms.toFixed(2)} / ${r.result.p99Ms.toFixed(2)}`];
+      const ratio = f && e ? (f.result.opsPerSecond / e.result.opsPerSecond).toFixed(2) + '×' : '—';
+      const p99 = f && e ? (f.result.p99Ms / e.result.p99Ms).toFixed(2) + '×' : '—';
+      lines.push(`| ${op === 'get' ? 'linearizable get' : 'put'} | ${clients} | ${cell(f).join(' | ')} | ${cell(e).join(' | ')} | ${ratio} | ${p99} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+await main();
