@@ -18,7 +18,7 @@
  */
 import type { Env } from '../env/index.js';
 import type { Replica } from '../replica/api.js';
-import { acquireWorkerIdCommand, ClientLeaseTimer, grantLeaseCommand, keepAliveLeaseCommand, putCommand } from '../services/index.js';
+import { acquireWorkerIdCommand, ClientLeaseTimer, grantLeaseCommand, keepAliveLeaseCommand, putCommand, revokeLeaseCommand } from '../services/index.js';
 import type { AcquireWorkerIdValue, GrantLeaseValue, KeepAliveLeaseValue, PutValue, ServiceResult } from '../services/index.js';
 import { firstSnowflakeAt, isSequenceExhaustedError, SnowflakeGenerator } from '../core/ids/index.js';
 import { readKey, submitCommand } from './api/replica-call.js';
@@ -83,6 +83,24 @@ export class IdIssuer {
 
   start(): void {
     this.#acquireSoon(0);
+  }
+
+  /**
+   * Clean stop: stop issuing, then revoke the lease (freeing the worker id at
+   * once instead of after its TTL). Waits at most `waitMs`; the high-water mark
+   * stays, so the next holder still starts above every ID issued here.
+   */
+  async release(waitMs = 500): Promise<void> {
+    const s = this.#state;
+    this.stop();
+    if (s.kind !== 'ready') return;
+    await Promise.race([
+      submitCommand(this.#o.replica, revokeLeaseCommand({ leaseId: s.leaseId })).catch(() => undefined),
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, waitMs);
+        t.unref();
+      }),
+    ]);
   }
 
   stop(): void {

@@ -118,7 +118,7 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
 
     const ids = new IdIssuer({ replica: r, env: handle.env, nodeId: config.id, log: (event, fields) => logger.info({ event, ...fields }, event) });
     ids.start();
-    cleanup.unshift(() => ids.stop());
+    cleanup.unshift(() => ids.release());
     const metrics = new ServerMetrics({ nodeId: config.id, replica: () => replica, transport: handle.transport, health, ids: () => ids });
     const writes = new WritePath(r, () => handle.env.monoNowMs());
     const housekeeping = setInterval(() => {
