@@ -195,7 +195,8 @@ class MembershipRun implements WorkloadRun {
       const name = this.#names[i];
       const up = sim.isUp(name);
       const inc = sim.incarnation(name);
-      if (!up || inc !== this.#lastIncarnation[i]) this.#disturbedMs[i] = now;
+      // A restart is a disturbance; the first start is not.
+      if (!up || (this.#lastIncarnation[i] > 0 && inc !== this.#lastIncarnation[i])) this.#disturbedMs[i] = now;
       this.#lastIncarnation[i] = inc;
       if (!up && this.#downSinceMs[i] < 0) this.#downSinceMs[i] = now;
       if (up) this.#downSinceMs[i] = -1;
