@@ -63,6 +63,7 @@ describe('bad input gets a clear error naming the field, and the node keeps serv
     ['a bad percent escape in the key', 'GET', '/v1/kv/%E0%A4%A', undefined, 400, 'key'],
     ['a lone surrogate in the key', 'PUT', '/v1/kv/%ED%A0%80', { value: 'x' }, 400, 'key'],
     ['a reserved key', 'PUT', '/v1/kv/_faultline/ids/worker-1', { value: 'x' }, 400, 'key'],
+    ['an empty key', 'PUT', '/v1/kv/', { value: 'x' }, 400, 'key'],
     ['a bad consistency', 'GET', '/v1/kv/k?consistency=eventual', undefined, 400, 'consistency'],
     ['a string TTL', 'POST', '/v1/leases', { ttlMs: '10s' }, 400, 'ttlMs'],
     ['a lease id that is not a number', 'POST', '/v1/leases/abc/keepalive', undefined, 400, 'id'],

@@ -37,7 +37,7 @@ export function createServerLogger(options: ServerLoggerOptions): Logger {
   );
 }
 
-const WARN_EVENTS = /(bad-frame|auth|fail|error|drop|torn|refused|corrupt|lost|overflow)/;
+const WARN_EVENTS = /(bad-frame|auth|fail|error|drop|torn|refused|corrupt|lost|overflow|unrecoverable|repaired)/;
 const DEBUG_EVENTS = /^(transport\.(connect|accept|ping)|raft\.(step|ready))/;
 
 /** An `Env.log`-shaped function writing through `logger`. */

@@ -126,6 +126,18 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
       writes.sweep();
     }, 1000);
     cleanup.unshift(() => clearInterval(housekeeping));
+    // One log line per change of role, term or leader: the operator's view of elections.
+    let seen = { role: '', term: -1, leader: null as string | null | undefined };
+    const watchRaft = setInterval(() => {
+      const st = r.status();
+      if (st.role === seen.role && st.term === seen.term && st.leader === seen.leader) return;
+      seen = { role: st.role, term: st.term, leader: st.leader };
+      logger.info(
+        { event: 'raft.state', role: st.role, leader: st.leader, commitIndex: st.commitIndex },
+        st.leader === null ? `${st.role}, no leader known` : st.leader === config.id ? 'this node is the leader' : `${st.role}, leader is ${st.leader}`,
+      );
+    }, 50);
+    cleanup.unshift(() => clearInterval(watchRaft));
 
     const httpUrls: Record<string, string> = { ...config.httpPeers };
     const api: ApiContext = {

@@ -61,7 +61,7 @@ export class Router {
         }
         if (segment.startsWith('*')) {
           names.push(segment.slice(1));
-          return '(.+)';
+          return '(.*)'; // empty too, so the handler can say which parameter is missing
         }
         return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       })
