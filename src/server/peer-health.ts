@@ -95,8 +95,11 @@ export class PeerHealth {
   }
 }
 
+/** φ for JSON and Prometheus: 3 decimals, capped (φ = 1000 already means "no doubt": the tail probability is 10^-1000). */
+export const PHI_REPORTED_MAX = 1000;
+
 function round(x: number): number {
-  return Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 1e9;
+  return Number.isFinite(x) ? Math.min(PHI_REPORTED_MAX, Math.round(x * 1000) / 1000) : PHI_REPORTED_MAX;
 }
 
 /**
