@@ -49,11 +49,15 @@ function workloadHeartbeat(seed: number, knobs: FaultKnobs): Simulation {
 interface Row extends Record<string, string | number> {
   scenario: string;
   'delivered/s': string;
+  'best window': string;
   'events/s': string;
   delivered: number;
   events: number;
   'wall ms': number;
 }
+
+/** Windows of this much wall time each; the best one shows the rate when the shared machine let us run. */
+const WINDOW_MS = 250;
 
 function measure(scenario: string, sim: Simulation, minWallMs: number): Row {
   sim.runFor(1_000); // warm-up
@@ -61,9 +65,15 @@ function measure(scenario: string, sim: Simulation, minWallMs: number): Row {
   const e0 = sim.eventCount;
   const start = performance.now();
   let now = start;
+  let bestPerSec = 0;
   while (now - start < minWallMs) {
-    sim.runFor(10_000);
-    now = performance.now();
+    const windowStart = now;
+    const windowDelivered = sim.stats.delivered;
+    while (now - windowStart < WINDOW_MS) {
+      sim.runFor(1_000);
+      now = performance.now();
+    }
+    bestPerSec = Math.max(bestPerSec, (sim.stats.delivered - windowDelivered) / ((now - windowStart) / 1000));
   }
   const seconds = (now - start) / 1000;
   const delivered = sim.stats.delivered - d0;
@@ -71,6 +81,7 @@ function measure(scenario: string, sim: Simulation, minWallMs: number): Row {
   return {
     scenario,
     'delivered/s': formatRate(delivered / seconds),
+    'best window': formatRate(bestPerSec),
     'events/s': formatRate(events / seconds),
     delivered,
     events,
@@ -91,9 +102,9 @@ function memoryOverEvents(sim: Simulation): Array<Record<string, string | number
 export async function run(): Promise<void> {
   const brutal = drawKnobs(new SeededRng(3), FAULT_NAMES, NODES.length);
   printTable([
-    measure('lean 5-node heartbeat, no faults', leanHeartbeat(1), 2_000),
-    measure('heartbeat workload, no faults', workloadHeartbeat(1, calmKnobs()), 2_000),
-    measure(`heartbeat workload, every fault (intensity ${brutal.intensity})`, workloadHeartbeat(3, brutal), 2_000),
+    measure('lean 5-node heartbeat, no faults', leanHeartbeat(1), 3_000),
+    measure('heartbeat workload, no faults', workloadHeartbeat(1, calmKnobs()), 3_000),
+    measure(`heartbeat workload, every fault (intensity ${brutal.intensity})`, workloadHeartbeat(3, brutal), 3_000),
   ]);
   console.log('\nheap over one long run (lean heartbeat, no trace sink):');
   printTable(memoryOverEvents(leanHeartbeat(1)));
