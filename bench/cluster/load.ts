@@ -106,3 +106,50 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     firstError,
   };
 }
+
+/** The same closed loop, but each client runs `op(client, n)` (e.g. a faultline/client call) instead of a raw request. */
+export async function runOpLoad(options: {
+  readonly concurrency: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly op: (client: number, n: number) => Promise<unknown>;
+}): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const measureFromMs = performance.now() + options.warmupMs;
+  const endMs = measureFromMs + options.durationMs;
+  let measuredOps = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async (_, c) => {
+      for (let n = 0; ; n++) {
+        const t0 = performance.now();
+        if (t0 >= endMs) return;
+        let ok = true;
+        try {
+          await options.op(c, n);
+        } catch (error) {
+          ok = false;
+          if (firstError === undefined) firstError = error instanceof Error ? error.message : String(error);
+        }
+        const t1 = performance.now();
+        if (t0 >= measureFromMs && t1 <= endMs) {
+          if (ok) {
+            latencies.push(t1 - t0);
+            measuredOps++;
+          } else errors++;
+        }
+      }
+    }),
+  );
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    ops: measuredOps,
+    errors,
+    opsPerSecond: measuredOps / (options.durationMs / 1000),
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted.length > 0 ? sorted[sorted.length - 1] : NaN,
+    firstError,
+  };
+}

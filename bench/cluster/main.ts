@@ -19,7 +19,8 @@ import { ChaosCluster } from '../../src/cli/chaos/cluster.js';
 import { findLeader } from '../../src/cli/chaos/nemesis.js';
 import { cpuMs } from './cpu.js';
 import { findOrInstallEtcd, startEtcd } from './etcd.js';
-import { runLoad } from './load.js';
+import { runLoad, runOpLoad } from './load.js';
+import { createClient } from '../../src/client/index.js';
 import type { LoadResult, Request } from './load.js';
 
 interface Flags {
@@ -65,14 +66,19 @@ interface Target {
   readonly get: (c: number, n: number) => Request;
   readonly okPut: (status: number, body: string) => boolean;
   readonly okGet: (status: number, body: string) => boolean;
+  /** Waited-for fsyncs on the node the load goes to: count and total seconds (Faultline's /metrics). */
+  readonly fsyncs?: () => Promise<{ count: number; seconds: number } | undefined>;
 }
 
 interface Row {
   readonly system: string;
-  readonly op: 'put' | 'get';
+  readonly op: 'put' | 'get' | 'client-put';
   readonly clients: number;
   readonly result: LoadResult;
   readonly serverCpuMsPerOp: number;
+  /** Faultline: the leader's persist-and-fsync rounds per op, and their mean duration. */
+  readonly fsyncsPerOp?: number;
+  readonly fsyncMeanMs?: number;
 }
 
 const faultlineBodies = new Map<string, string>();
@@ -85,11 +91,23 @@ for (let k = 0; k < KEYS; k++) {
   etcdGetBodies.set(key, JSON.stringify({ key: b64(key) }));
 }
 
+async function scrapeFsyncs(endpoint: string): Promise<{ count: number; seconds: number } | undefined> {
+  try {
+    const text = await (await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    const count = /^faultline_fsync_duration_seconds_count(?:\{[^}]*\})? (\S+)$/m.exec(text);
+    const sum = /^faultline_fsync_duration_seconds_sum(?:\{[^}]*\})? (\S+)$/m.exec(text);
+    return count && sum ? { count: Number(count[1]), seconds: Number(sum[1]) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function faultlineTarget(endpoints: string[], pids: () => number[]): Target {
   return {
     system: 'faultline',
     endpoints,
     pids,
+    fsyncs: () => scrapeFsyncs(endpoints[0]),
     put: (c, n) => ({ method: 'PUT', path: `/v1/kv/${keyOf(c, n)}`, body: faultlineBodies.get(keyOf(c, n)) }),
     get: (c, n) => ({ method: 'GET', path: `/v1/kv/${keyOf(c, n)}` }),
     okPut: (status) => status === 200,
@@ -113,6 +131,7 @@ async function measure(target: Target, flags: Flags, log: (line: string) => void
   const rows: Row[] = [];
   for (const op of ['put', 'get'] as const) {
     for (const clients of flags.clients) {
+      const fsyncBefore = await target.fsyncs?.();
       const cpuBefore = cpuMs(target.pids());
       const result = await runLoad({
         endpoints: target.endpoints,
@@ -123,16 +142,48 @@ async function measure(target: Target, flags: Flags, log: (line: string) => void
         ok: op === 'put' ? target.okPut : target.okGet,
       });
       const cpu = cpuMs(target.pids()) - cpuBefore;
+      const fsyncAfter = await target.fsyncs?.();
       // CPU over warm-up + measurement, divided by the ops of both (warm-up ops ≈ rate × warm-up).
       const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
       const row: Row = { system: target.system, op, clients, result, serverCpuMsPerOp: totalOps > 0 ? cpu / totalOps : NaN };
+      if (fsyncBefore !== undefined && fsyncAfter !== undefined && fsyncAfter.count > fsyncBefore.count) {
+        const n = fsyncAfter.count - fsyncBefore.count;
+        Object.assign(row, { fsyncsPerOp: n / totalOps, fsyncMeanMs: ((fsyncAfter.seconds - fsyncBefore.seconds) * 1000) / n });
+      }
       rows.push(row);
       log(
         `  ${target.system.padEnd(9)} ${op} ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
-          `  server CPU ${row.serverCpuMsPerOp.toFixed(3)} ms/op${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
+          `  server CPU ${row.serverCpuMsPerOp.toFixed(3)} ms/op` +
+          (row.fsyncsPerOp === undefined ? '' : `  leader fsync rounds ${row.fsyncsPerOp.toFixed(3)}/op, mean ${row.fsyncMeanMs!.toFixed(2)} ms`) +
+          `${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
       );
     }
     if (op === 'put') await new Promise((r) => setTimeout(r, 500));
+  }
+  return rows;
+}
+
+/** Puts through faultline/client (a session and an Idempotency-Key on every write, leader discovery): one client object per load client. */
+async function measureClientPuts(endpoints: string[], target: Target, flags: Flags, log: (line: string) => void): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const clients of flags.clients) {
+    const pool = Array.from({ length: clients }, () => createClient({ endpoints }));
+    const cpuBefore = cpuMs(target.pids());
+    const result = await runOpLoad({
+      concurrency: clients,
+      warmupMs: flags.warmup * 1000,
+      durationMs: flags.seconds * 1000,
+      op: (c, n) => pool[c].kv.put(keyOf(c, n), VALUE),
+    });
+    const cpu = cpuMs(target.pids()) - cpuBefore;
+    for (const client of pool) client.close();
+    const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
+    const row: Row = { system: 'faultline', op: 'client-put', clients, result, serverCpuMsPerOp: totalOps > 0 ? cpu / totalOps : NaN };
+    rows.push(row);
+    log(
+      `  faultline client-put ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+        `  server CPU ${row.serverCpuMsPerOp.toFixed(3)} ms/op${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
+    );
   }
   return rows;
 }
@@ -184,6 +235,7 @@ async function main(): Promise<void> {
     const target = faultlineTarget(endpoints, () => cluster.nodes.map((n) => n.pid).filter((p): p is number => p !== undefined));
     await prefill(target);
     rows.push(...(await measure(target, flags, log)));
+    rows.push(...(await measureClientPuts(endpoints, target, flags, log)));
     metrics = await metricsSummary(cluster.node(leader).httpUrl);
   } finally {
     await cluster.stopAll();
@@ -220,15 +272,16 @@ function table(rows: Row[], etcdVersion: string | undefined, flags: Flags): stri
     `| op | clients | Faultline ops/s | p50 / p99 ms | etcd${etcdVersion ? ` ${etcdVersion}` : ''} ops/s | p50 / p99 ms | throughput ratio (F/etcd) | p99 ratio (F/etcd) |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const op of ['put', 'get'] as const) {
+  for (const op of ['put', 'get', 'client-put'] as const) {
     for (const clients of flags.clients) {
       const f = find('faultline', op, clients);
-      const e = find('etcd', op, clients);
+      const e = find('etcd', op === 'client-put' ? 'put' : op, clients);
       const cell = (r: Row | undefined): [string, string] =>
         r === undefined ? ['—', '—'] : [r.result.opsPerSecond.toFixed(0), `${r.result.p50Ms.toFixed(2)} / ${r.result.p99Ms.toFixed(2)}`];
       const ratio = f && e ? (f.result.opsPerSecond / e.result.opsPerSecond).toFixed(2) + '×' : '—';
       const p99 = f && e ? (f.result.p99Ms / e.result.p99Ms).toFixed(2) + '×' : '—';
-      lines.push(`| ${op === 'get' ? 'linearizable get' : 'put'} | ${clients} | ${cell(f).join(' | ')} | ${cell(e).join(' | ')} | ${ratio} | ${p99} |`);
+      const name = op === 'get' ? 'linearizable get' : op === 'put' ? 'put' : 'put via faultline/client (exactly-once) vs plain etcd put';
+      lines.push(`| ${name} | ${clients} | ${cell(f).join(' | ')} | ${cell(e).join(' | ')} | ${ratio} | ${p99} |`);
     }
   }
   return lines.join('\n');

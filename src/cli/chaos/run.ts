@@ -60,6 +60,8 @@ export interface ChaosReport {
   readonly lostWrites: LostWrite[];
   readonly fencedWrites: number;
   readonly lockHolds: number;
+  readonly staleHolderWrites: number;
+  readonly staleHolderRefused: number;
   readonly fencingViolations: FencingViolation[];
   readonly idsUnique: Verdict;
   readonly recoveredInMs: number | undefined;
@@ -173,6 +175,8 @@ async function runOn(cluster: ChaosCluster, options: ChaosOptions, rng: SeededRn
     lostWrites: lost,
     fencedWrites: result.fenced.length,
     lockHolds: result.lockHolds,
+    staleHolderWrites: result.staleHolderWrites,
+    staleHolderRefused: result.staleHolderRefused,
     fencingViolations: fencing,
     idsUnique: idsCheck.result,
     recoveredInMs: recoveredInMs === undefined ? undefined : Math.round(recoveredInMs),
@@ -221,7 +225,8 @@ export function formatReport(r: ChaosReport): string {
     `chaos: ${r.outcome.toUpperCase()} — seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)} s, ${r.ops.total} kv ops (${r.ops.ok} ok, ${r.ops.fail} fail, ${r.ops.info} info) + ${r.ops.ids} ids, ~${r.opsPerSecond} ops/s`,
     `  faults: ${faults}; node restarts: ${Object.entries(r.nodeRestarts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  linearizable: ${r.linearizable} (checked in ${r.checkMs} ms); acknowledged set writes: ${r.ackedSetWrites}, lost: ${r.lostWrites.length}; ` +
-      `fenced writes: ${r.fencedWrites} over ${r.lockHolds} lock holds, token order violations: ${r.fencingViolations.length}; ids unique: ${r.idsUnique}`,
+      `fenced writes: ${r.fencedWrites} over ${r.lockHolds} lock holds, token order violations: ${r.fencingViolations.length}; ` +
+      `paused holders' late writes: ${r.staleHolderWrites} (${r.staleHolderRefused} refused as fenced); ids unique: ${r.idsUnique}`,
     `  recovered after healing in ${r.recoveredInMs ?? '∞'} ms; keys not read back: ${r.unreadKeys}`,
     ...r.reasons.map((reason) => `  ✗ ${reason}`),
     `  history: ${join(r.workDir, 'history.jsonl')} (faultline check ${join(r.workDir, 'history.jsonl')} --model kv); report: ${join(r.workDir, 'report.json')}`,

@@ -11,7 +11,10 @@
  * - set workers: write-once keys; every acknowledged one must be readable at
  *   the end (lost-write check), and its final read is in the history too.
  * - lock workers: `withLock` + fenced puts; the tokens of applied fenced
- *   writes must never go down in revision order.
+ *   writes must never go down in revision order. Every fourth round is a
+ *   "paused holder" (DDIA's GC-pause story): take the lock with a lease and
+ *   no keep-alive, stall past the TTL, then write with the old token — the
+ *   cluster must refuse it (`fenced`) once the lease is gone.
  * - id workers: `ids.next()`; no id twice (the unique-ids model).
  *
  * Outcome mapping: ok → ok; a definite FaultlineError → fail (it did not
@@ -69,6 +72,9 @@ export interface WorkloadResult {
   readonly acked: AckedWrite[];
   readonly fenced: FencedWrite[];
   readonly lockHolds: number;
+  /** Paused-holder writes attempted after their lease ran out, and how many the cluster refused as fenced. */
+  readonly staleHolderWrites: number;
+  readonly staleHolderRefused: number;
   readonly errorsByCode: Record<string, number>;
 }
 
@@ -103,6 +109,8 @@ export class Workload {
   readonly #seen = new Map<string, { value: string | null; modRevision: number }>();
   #valueCounter = 0;
   #lockHolds = 0;
+  #staleWrites = 0;
+  #staleRefused = 0;
 
   constructor(options: WorkloadOptions) {
     this.#o = {
@@ -110,7 +118,7 @@ export class Workload {
       keySlots: 4,
       opsPerKey: 150,
       setWorkers: 2,
-      lockWorkers: 1,
+      lockWorkers: 2,
       idWorkers: 1,
       thinkMsMax: 20,
       requestTimeoutMs: 5000,
@@ -130,7 +138,15 @@ export class Workload {
     for (let i = 0; i < this.#o.idWorkers; i++) workers.push(this.#id(this.#worker(index++)));
     await Promise.all(workers);
     for (const c of this.#clients) c.close();
-    return { keys: [...this.#keys], acked: this.#acked, fenced: this.#fenced, lockHolds: this.#lockHolds, errorsByCode: this.#errors };
+    return {
+      keys: [...this.#keys],
+      acked: this.#acked,
+      fenced: this.#fenced,
+      lockHolds: this.#lockHolds,
+      staleHolderWrites: this.#staleWrites,
+      staleHolderRefused: this.#staleRefused,
+      errorsByCode: this.#errors,
+    };
   }
 
   #worker(index: number): Worker {
@@ -230,7 +246,15 @@ export class Workload {
     const kv = this.#o.kv;
     const key = 'fenced';
     this.#keys.add(key);
-    while (!this.#o.stop()) {
+    for (let round = 1; !this.#o.stop(); round++) {
+      if (round % 4 === 0) {
+        await this.#pausedHolder(w, key).catch((error: unknown) => {
+          const code = isFaultlineError(error) ? error.code : 'exception';
+          this.#errors[`paused-holder:${code}`] = (this.#errors[`paused-holder:${code}`] ?? 0) + 1;
+          if (!isFaultlineError(error)) throw error;
+        });
+        continue;
+      }
       try {
         await w.client.withLock(
           'chaos-lock',
@@ -253,6 +277,37 @@ export class Workload {
         await sleepMs(100);
       }
       await this.#think();
+    }
+  }
+
+  /** Hold the lock without keeping its lease alive, stall past the TTL, then write with the stale token. */
+  async #pausedHolder(w: Worker, key: string): Promise<void> {
+    const kv = this.#o.kv;
+    const lease = await w.client.leases.grant(this.#o.lockTtlMs);
+    let token: number;
+    try {
+      token = (await w.client.locks.acquire('chaos-lock', { lease: lease.lease })).token;
+    } catch (error) {
+      await w.client.leases.revoke(lease.lease).catch(() => {});
+      if (isFaultlineError(error) && error.code === 'lock_held') return;
+      throw error;
+    }
+    this.#lockHolds++;
+    await sleepMs(this.#o.lockTtlMs + 1000); // the "GC pause": the lease runs out meanwhile
+    const value = this.#value(w);
+    const op = kv.invoke(w.process, 'put', value, key);
+    this.#staleWrites++;
+    try {
+      const put = await w.client.kv.put(key, value, { fence: { lock: 'chaos-lock', token } });
+      kv.ok(op, value);
+      this.#fenced.push({ token, revision: put.revision, value });
+    } catch (error) {
+      if (isFaultlineError(error) && error.code === 'fenced') this.#staleRefused++;
+      if (isFaultlineError(error) && error.definite) kv.fail(op, error.code);
+      else {
+        kv.info(op, isFaultlineError(error) ? error.code : 'exception');
+        w.crashed();
+      }
     }
   }
 
