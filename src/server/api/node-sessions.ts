@@ -34,6 +34,8 @@ interface NodeSession {
 
 export interface NodeSessionSlot {
   readonly session: SessionRef;
+  /** No earlier attempt used this seq (false: a retry of an attempt whose outcome was unknown). */
+  readonly fresh: boolean;
   /** The attempt ended with a recorded outcome (success or refusal): the seq may be acknowledged. */
   finish(): void;
   /** The attempt's outcome is unknown: keep the seq for a retry with the same key. */
@@ -77,13 +79,13 @@ export class NodeSessionPool {
   async slot(key: string): Promise<NodeSessionSlot> {
     this.#abandonStale();
     const kept = this.#byKey.get(key);
-    if (kept && !kept.s.dead && kept.seq > kept.s.ackedSeq) return this.#slotFor(key, kept.s, kept.seq);
+    if (kept && !kept.s.dead && kept.seq > kept.s.ackedSeq) return this.#slotFor(key, kept.s, kept.seq, false);
     this.#byKey.delete(key);
     for (let attempt = 0; attempt < 3; attempt++) {
       const s = this.#sessions.find((x) => !x.dead && x.lastSeq - x.ackedSeq < LIMITS.sessionResultsMax);
       if (s) {
         const seq = ++s.lastSeq;
-        return this.#slotFor(key, s, seq);
+        return this.#slotFor(key, s, seq, true);
       }
       if (this.#sessions.length >= this.#sessionsMax) break;
       this.#registering ??= this.#register()
@@ -98,11 +100,12 @@ export class NodeSessionPool {
     throw new ApiError(503, 'overloaded', 'too many idempotent writes with unknown outcomes are pending on this node', { definite: true }, { 'Retry-After': '1' });
   }
 
-  #slotFor(key: string, s: NodeSession, seq: number): NodeSessionSlot {
+  #slotFor(key: string, s: NodeSession, seq: number, fresh: boolean): NodeSessionSlot {
     s.pendingSince.set(seq, this.#monoNowMs());
     const session: SessionRef = { clientId: s.clientId, seq, ackedSeq: s.ackedSeq };
     return {
       session,
+      fresh,
       finish: () => {
         this.#byKey.delete(key);
         this.#finish(s, seq);

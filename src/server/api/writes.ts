@@ -95,25 +95,30 @@ export class WritePath {
   }
 
   async #withNodeSession(key: string, command: SessionCommand): Promise<ServiceResult<unknown>> {
-    const slot = await this.#pool.slot(key);
-    let result: ServiceResult<unknown>;
-    try {
-      result = await this.#submit(command, slot.session);
-    } catch (e) {
-      if (isApiError(e) && e.details?.definite === true) slot.finish();
-      else slot.keepForRetry();
-      throw e;
-    }
-    if (!result.ok && result.error.code === 'session_expired') {
-      // The node's session idled out; the attempt did not apply, but an earlier one with this key might have.
-      slot.sessionExpired();
-      throw new ApiError(503, 'unavailable', 'the node session for this idempotency key expired; the outcome of earlier attempts is unknown', { definite: false });
-    }
-    if (!result.ok && result.error.code === 'session_window_full') {
+    for (let attempt = 0; ; attempt++) {
+      const slot = await this.#pool.slot(key);
+      let result: ServiceResult<unknown>;
+      try {
+        result = await this.#submit(command, slot.session);
+      } catch (e) {
+        if (isApiError(e) && e.details?.definite === true) slot.finish();
+        else slot.keepForRetry();
+        throw e;
+      }
+      if (!result.ok && result.error.code === 'session_expired') {
+        // The node's session idled out (5 min without a command). The state machine refused this attempt, so
+        // nothing applied under it: a fresh seq simply moves to a new session. A retried seq cannot — an
+        // earlier attempt with it may have applied, and its stored result went with the session.
+        slot.sessionExpired();
+        if (slot.fresh && attempt === 0) continue;
+        throw new ApiError(503, 'unavailable', 'the node session for this idempotency key expired; the outcome of earlier attempts is unknown', { definite: false });
+      }
+      if (!result.ok && result.error.code === 'session_window_full') {
+        slot.finish();
+        throw new ApiError(503, 'overloaded', 'too many idempotent writes are pending on this node', { definite: true }, { 'Retry-After': '1' });
+      }
       slot.finish();
-      throw new ApiError(503, 'overloaded', 'too many idempotent writes are pending on this node', { definite: true }, { 'Retry-After': '1' });
+      return result;
     }
-    slot.finish();
-    return result;
   }
 }
