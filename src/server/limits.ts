@@ -24,6 +24,8 @@ export interface ServerLimits {
   readonly idempotencyTtlMs: number;
   /** Time allowed to read one request's headers and body before 408. */
   readonly requestReadTimeoutMs: number;
+  /** Open HTTP connections at once; more are refused at accept. */
+  readonly connectionsMax: number;
 }
 
 export const SERVER_LIMITS: ServerLimits = Object.freeze({
@@ -34,6 +36,7 @@ export const SERVER_LIMITS: ServerLimits = Object.freeze({
   idempotencyKeysMax: 100_000,
   idempotencyTtlMs: 24 * 60 * 60 * 1000,
   requestReadTimeoutMs: 10_000,
+  connectionsMax: 10_000,
 });
 
 export function assertServerLimits(l: ServerLimits): void {
@@ -47,6 +50,8 @@ export function assertServerLimits(l: ServerLimits): void {
   if (l.bodyBytesMax < 6 * LIMITS.valueBytesMax + 6 * LIMITS.lockNameBytesMax) fail('bodyBytesMax ≥ 6 × (valueBytesMax + lockNameBytesMax)');
   // The largest legal key fits in a URL even fully percent-encoded (%XX is 3 characters per byte).
   if (l.urlCharsMax < 3 * LIMITS.keyBytesMax + '/v1/kv/'.length) fail('urlCharsMax ≥ 3 × keyBytesMax + the path prefix');
+  // Every connection may carry a request in flight.
+  if (l.connectionsMax < l.requestsInFlightMax) fail('connectionsMax ≥ requestsInFlightMax');
 }
 
 assertServerLimits(SERVER_LIMITS);

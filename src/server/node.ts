@@ -161,6 +161,7 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
       urlCharsMax: SERVER_LIMITS.urlCharsMax,
       requestsInFlightMax: SERVER_LIMITS.requestsInFlightMax,
       requestReadTimeoutMs: SERVER_LIMITS.requestReadTimeoutMs,
+      connectionsMax: SERVER_LIMITS.connectionsMax,
       nowSeconds: () => clocks.monoNowMs() / 1000,
       log: (level, event, fields) => logger[level]({ event, ...fields }, event),
       onRequest: (route, method, status, seconds) => {

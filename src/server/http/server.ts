@@ -20,6 +20,7 @@ export interface HttpServerOptions {
   readonly urlCharsMax: number;
   readonly requestsInFlightMax: number;
   readonly requestReadTimeoutMs: number;
+  readonly connectionsMax: number;
   readonly log: (level: 'debug' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => void;
   /** Called once per finished request (metrics). */
   readonly onRequest?: (route: string, method: string, status: number, seconds: number) => void;
@@ -50,6 +51,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         inFlight--;
       });
   });
+  server.maxConnections = options.connectionsMax;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP (bad request line, oversized headers): answer once if we can, then drop the connection.
     if (socket.writable && !socket.writableEnded) {
