@@ -5,7 +5,7 @@
  * linearizable gets at 1, 16 and 64 concurrent clients; ops/s, p50, p99, and
  * the servers' CPU time per operation.
  *
- *   node dist-bench/bench/cluster/main.js [--seconds 5] [--warmup 1] [--clients 1,16,64]
+ *   node dist-bench/bench/cluster/main.js [--seconds 5] [--warmup 1] [--system-warmup 10] [--clients 1,16,64]
  *                                         [--mode leader|spread] [--skip-etcd] [--json FILE]
  *
  * `leader` (default): every client talks to the leader, the best case for
@@ -26,6 +26,8 @@ import type { LoadResult, Request } from './load.js';
 interface Flags {
   seconds: number;
   warmup: number;
+  /** Seconds of load on each system before its first measurement. */
+  systemWarmup: number;
   clients: number[];
   mode: 'leader' | 'spread';
   skipEtcd: boolean;
@@ -33,7 +35,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { seconds: 5, warmup: 1, clients: [1, 16, 64], mode: 'leader', skipEtcd: false, json: undefined };
+  const flags: Flags = { seconds: 5, warmup: 1, systemWarmup: 10, clients: [1, 16, 64], mode: 'leader', skipEtcd: false, json: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string => {
@@ -43,6 +45,7 @@ function parseFlags(argv: string[]): Flags {
     };
     if (a === '--seconds') flags.seconds = Number(v());
     else if (a === '--warmup') flags.warmup = Number(v());
+    else if (a === '--system-warmup') flags.systemWarmup = Number(v());
     else if (a === '--clients') flags.clients = v().split(',').map(Number);
     else if (a === '--mode') flags.mode = v() === 'spread' ? 'spread' : 'leader';
     else if (a === '--skip-etcd') flags.skipEtcd = true;
@@ -127,8 +130,23 @@ function etcdTarget(endpoints: string[], pids: number[]): Target {
   };
 }
 
+/** Load each system for a while before measuring: V8 needs seconds of traffic to optimise the hot paths (etcd is compiled ahead of time). */
+async function warmUp(target: Target, flags: Flags): Promise<void> {
+  for (const op of ['put', 'get'] as const) {
+    await runLoad({
+      endpoints: target.endpoints,
+      concurrency: 16,
+      warmupMs: 0,
+      durationMs: flags.systemWarmup * 500,
+      request: op === 'put' ? target.put : target.get,
+      ok: op === 'put' ? target.okPut : target.okGet,
+    });
+  }
+}
+
 async function measure(target: Target, flags: Flags, log: (line: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
+  await warmUp(target, flags);
   for (const op of ['put', 'get'] as const) {
     for (const clients of flags.clients) {
       const fsyncBefore = await target.fsyncs?.();
@@ -217,7 +235,10 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const log = (line: string): void => void process.stdout.write(line + '\n');
   const workDir = mkdtempSync(join(tmpdir(), 'faultline-bench-cluster-'));
-  log(`bench:cluster — node ${process.version}, ${new Date().toISOString()}, mode ${flags.mode}, ${flags.seconds} s per point (+${flags.warmup} s warm-up), work dir ${workDir}`);
+  log(
+    `bench:cluster — node ${process.version}, ${new Date().toISOString()}, mode ${flags.mode}, ${flags.seconds} s per point (+${flags.warmup} s warm-up; ` +
+      `${flags.systemWarmup} s of load on each system first), work dir ${workDir}`,
+  );
   const rows: Row[] = [];
 
   const cluster = await ChaosCluster.create({ workDir: join(workDir, 'faultline'), random: () => 0.5, direct: true, logLevel: 'warn' });

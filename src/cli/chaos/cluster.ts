@@ -45,6 +45,8 @@ export interface ChaosClusterOptions {
   readonly direct?: boolean;
   /** Run the nodes from a copy of dist/ in workDir (see snapshotCli). @defaultValue true */
   readonly snapshot?: boolean;
+  /** Flags for node itself (e.g. `--cpu-prof`), before the script. */
+  readonly nodeFlags?: readonly string[];
   readonly logLevel?: string;
 }
 
@@ -75,9 +77,11 @@ export class ChaosNode {
   readonly #args: () => string[];
 
   readonly #cliMain: string;
+  readonly #nodeFlags: readonly string[];
 
-  constructor(id: string, httpPort: number, peerPort: number, dataDir: string, logFile: string, args: () => string[], cliMain: string) {
+  constructor(id: string, httpPort: number, peerPort: number, dataDir: string, logFile: string, args: () => string[], cliMain: string, nodeFlags: readonly string[] = []) {
     this.#cliMain = cliMain;
+    this.#nodeFlags = nodeFlags;
     this.id = id;
     this.httpPort = httpPort;
     this.peerPort = peerPort;
@@ -106,7 +110,7 @@ export class ChaosNode {
     const log = this.#log;
     this.starts++;
     log.write(`\n=== chaos: start #${this.starts} of ${this.id} ===\n`);
-    const child = spawn(process.execPath, [this.#cliMain, ...this.#args()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.#nodeFlags, this.#cliMain, ...this.#args()], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     this.state = 'running';
     let tail = '';
@@ -243,7 +247,7 @@ export class ChaosCluster {
         '--log-level', options.logLevel ?? 'info',
         ...(options.extraArgs ?? []),
       ];
-      cluster.nodes.push(new ChaosNode(id, httpPort(i), peerPort(i), dataDir, join(options.workDir, 'logs', `${id}.log`), args, cliMain));
+      cluster.nodes.push(new ChaosNode(id, httpPort(i), peerPort(i), dataDir, join(options.workDir, 'logs', `${id}.log`), args, cliMain, options.nodeFlags));
     }
     return cluster;
   }
