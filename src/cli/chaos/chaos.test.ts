@@ -18,11 +18,11 @@ const built = existsSync(CLI_MAIN);
 const log = process.env.FAULTLINE_CHAOS_LOG ? (line: string) => process.stderr.write(line + '\n') : () => {};
 
 describe.skipIf(!built)('chaos: real processes, real faults', () => {
-  it('every fault kind in ~30 s: linearizable, no acknowledged write lost, fencing holds, ids unique', async () => {
+  it('every fault kind in ~25 s: linearizable, no acknowledged write lost, fencing holds, ids unique', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'faultline-chaos-test-'));
     const report = await runChaos({
       seed: 7,
-      durationMs: 28_000,
+      durationMs: 25_000,
       workDir,
       timing: { holdMsMin: 1200, holdMsMax: 2500, calmMsMin: 300, calmMsMax: 700, pauseMsMin: 3500 },
       workload: { lockTtlMs: 3000 },
