@@ -335,11 +335,11 @@ export class MembershipNode {
     if (state.broadcasts.size === 0) return;
     const now = this.#env.monoNowMs();
     const c = this.config;
-    // Alive and suspect members, and the recently dead (so they can learn of it and refute).
+    // Alive and suspect members, and the recently dead (so they can learn of it and refute); not those who left.
     const targets = state.table.randomMembers(c.gossipNodes, (m) => {
       if (m.name === this.name) return false;
       if (m.state === 'alive' || m.state === 'suspect') return true;
-      return now - m.stateChangeMs <= c.gossipToTheDeadMs;
+      return m.state === 'dead' && now - m.stateChangeMs <= c.gossipToTheDeadMs;
     });
     const limit = state.transmitLimit();
     for (const t of targets) {
