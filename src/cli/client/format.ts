@@ -7,7 +7,7 @@ export function formatStatus(status: ClusterStatus, leaderEndpoint: string | und
     m.httpUrl ?? '-',
     m.role,
     m.health,
-    m.phi === undefined ? '-' : m.phi.toFixed(2),
+    m.phi === undefined ? '-' : m.phi >= 1000 ? '>1000' : m.phi.toFixed(2),
   ]);
   const header = ['member', 'http', 'role', 'health', 'phi'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
