@@ -151,6 +151,18 @@ describe('ClockSyncMonitor', () => {
     expect(tt.errorMs()).toBeLessThan(40);
   });
 
+  it("IntervalClock's sampleSelection: 'newest' (the default) keeps the construction sample, 'tightest' takes the monitor's", () => {
+    const world = new World();
+    const nodes = cluster(world, [0, 0, 0]);
+    syncAll(world, nodes, () => [1, 1]);
+    const source = nodes[0].monitor;
+    const newest = new IntervalClock({ now: nodes[0].clock.monoNowMs, errorMs: 1e6, syncSource: source });
+    const tightest = new IntervalClock({ now: nodes[0].clock.monoNowMs, errorMs: 1e6, syncSource: source, sampleSelection: 'tightest' });
+    expect(newest.errorMs()).toBe(1e6);
+    expect(tightest.errorMs()).toBeLessThan(10);
+    expect(() => new IntervalClock({ now: () => 0, errorMs: 1, sampleSelection: 'oldest' as never })).toThrow(/sampleSelection/);
+  });
+
   it('property: the estimate is within its error bound of the true offset when fewer than half the peers lie', () => {
     const arb = fc.record({
       localOffset: fc.double({ min: -5_000, max: 5_000, noNaN: true }),
