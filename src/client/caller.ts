@@ -69,6 +69,8 @@ export class Caller {
   readonly #keyPrefix: string;
   #keyCounter = 0;
   readonly #closing = new AbortController();
+  /** Errors already retried by an inner call (the session registration): not retried again around it. */
+  readonly #settled = new WeakSet<object>();
 
   constructor(options: ResolvedClientOptions, runtime: ClientRuntime, endpoints: EndpointSet) {
     this.#options = options;
@@ -82,7 +84,7 @@ export class Caller {
       maxAttempts: options.maxAttempts,
       deadlineMs: options.requestTimeoutMs,
       backoff: exponentialBackoff({ baseMs: options.backoffBaseMs, capMs: options.backoffCapMs, jitter: 'full' }),
-      isRetryable: (error) => isFaultlineError(error) && error.retryable && !this.#closing.signal.aborted,
+      isRetryable: (error) => isFaultlineError(error) && error.retryable && !this.#settled.has(error) && !this.#closing.signal.aborted,
     });
     // Keys must not collide across clients or restarts: 64 random bits per client plus a counter.
     this.#keyPrefix = `fl-${hex32(rng)}${hex32(rng)}`;
@@ -121,7 +123,12 @@ export class Caller {
   async #attempt<T>(spec: CallSpec<T>, track: CallTrack, context: RetryContext): Promise<T> {
     if (spec.write && track.ref === undefined) {
       // First attempt, or the session was replaced: a seq (and a key) for this write.
-      track.ref = await this.sessions.begin(context.signal);
+      try {
+        track.ref = await this.sessions.begin(context.signal);
+      } catch (error) {
+        if (isFaultlineError(error)) this.#settled.add(error);
+        throw error;
+      }
       track.idempotencyKey = this.#newKey();
     }
     const { endpoint, permit } = await this.#endpoints.pick(spec.route, track.lastFailed, context.signal);
