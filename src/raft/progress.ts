@@ -169,6 +169,10 @@ export class Progress {
       return true;
     }
     if (this.next - 1 !== rejected) return false;
+    // A follower never loses what it acknowledged, so a rejection at or below
+    // the match index is stale; answering it would ping-pong once per
+    // delivery (and multiply with every duplicated message).
+    if (rejected <= this.match) return false;
     this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1);
     this.state.paused = false;
     this.#check();

@@ -119,6 +119,31 @@ describe('MirroredDisk', () => {
     );
   });
 
+  it('copies left at different lengths by a crash are realigned before new appends (no interleaving)', () => {
+    const disk = new MemoryDisk();
+    const m = new MirroredDisk(disk, { copies: 3, chunkBytes: 4 });
+    m.append('wal', bytes('acked.'));
+    durable(disk, m, 'wal');
+    m.append('wal', bytes('pending'));
+    // Only copy 1's fsync of the second append completes before the power cut.
+    disk.fsync('wal.m1', () => {});
+    disk.runPendingFsyncs();
+    disk.crash();
+    expect(disk.read('wal.m1')!.length).toBeGreaterThan(disk.read('wal.m0')!.length);
+    const after = new MirroredDisk(disk, { copies: 3, chunkBytes: 4 });
+    // The tail was durable on one copy only: never acknowledged, so dropped everywhere.
+    expect(text(after.read('wal'))).toBe('acked.');
+    after.append('wal', bytes('next'));
+    expect(text(after.read('wal'))).toBe('acked.next');
+    expect(disk.read('wal.m1')).toEqual(disk.read('wal.m0'));
+    // Crash again before the realignment was fsynced: still no mixture of old and new frames.
+    disk.fsync('wal.m0', () => {});
+    disk.runPendingFsyncs();
+    disk.crash();
+    const third = new MirroredDisk(disk, { copies: 3, chunkBytes: 4 });
+    expect(['acked.', 'acked.next']).toContain(text(third.read('wal')));
+  });
+
   it('validates its options', () => {
     expect(() => new MirroredDisk(new MemoryDisk(), { copies: 0 })).toThrow(/copies must be an integer in \[1, 4\]/);
     expect(() => new MirroredDisk(new MemoryDisk(), { chunkBytes: 0 })).toThrow(/chunkBytes/);

@@ -88,6 +88,11 @@ function u32(bytes: Uint8Array, at: number): number {
   return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
 }
 
+function sameRange(a: Uint8Array, b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function frameCrc(bytes: Uint8Array, at: number, length: number): number {
   return crc32c(bytes.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length), crc32c(bytes.subarray(at, at + 4)));
 }
@@ -121,6 +126,10 @@ export class MirroredDisk implements Disk {
       throw new RangeError(`MirroredDisk: chunkBytes must be an integer in [1, ${FRAME_PAYLOAD_BYTES_MAX}], got ${this.chunkBytes}`);
     }
     for (const n of inner.list()) if (COPY_SUFFIX.test(n)) this.#present.add(n);
+    // After a crash the copies may differ in length (each fsync completed or
+    // not on its own): bring them back in line before anything is appended,
+    // or new frames would land at different offsets in different copies.
+    this.scrub(() => {});
   }
 
   #copy(file: string, k: number): string {
@@ -138,38 +147,54 @@ export class MirroredDisk implements Disk {
 
   /**
    * Merge the copies frame by frame (see the file comment); throws
-   * DiskCorruptionError. With `checkAll`, every copy's frame is verified (for
-   * `intact`); otherwise the first valid one wins.
+   * DiskCorruptionError. A frame belongs to the file when one copy verifies
+   * it and every other copy holds at least its bytes (so it was durable
+   * everywhere: it may have been acknowledged). A copy too short for it, or
+   * holding a different valid frame there, means the batch never became
+   * durable on every copy — nobody was told — and the file ends there.
    */
-  #merge(file: string, copies: ReadonlyArray<Uint8Array | undefined>, checkAll: boolean): Merged {
+  #merge(file: string, copies: ReadonlyArray<Uint8Array | undefined>): Merged {
     const frames: Array<{ offset: number; payload: Uint8Array }> = [];
     const intact = copies.map((b) => b !== undefined);
     let at = 0;
     for (;;) {
-      let valid: { bytes: Uint8Array; length: number } | undefined;
+      let ref = -1;
+      let length = 0;
       let allBad = true;
-      let failed = 0;
-      for (let k = 0; k < copies.length; k++) {
-        if (valid !== undefined && !checkAll) break;
+      for (let k = 0; k < copies.length && ref < 0; k++) {
         const f = frameAt(copies[k], at);
         if (f.kind === 'valid') {
-          valid ??= { bytes: copies[k]!, length: f.length };
+          ref = k;
+          length = f.length;
+        } else if (f.kind !== 'bad' && copies[k] !== undefined) {
           allBad = false;
-          continue;
         }
-        failed |= 1 << k;
-        if (f.kind !== 'bad') allBad = false;
       }
-      if (valid !== undefined) {
-        for (let k = 0; k < copies.length; k++) if ((failed & (1 << k)) !== 0) intact[k] = false;
-        const start = at + FRAME_HEADER_BYTES;
-        frames.push({ offset: at, payload: valid.bytes.subarray(start, start + valid.length) });
-        at = start + valid.length;
-        continue;
+      if (ref < 0) {
+        // Complete in every copy (so durable everywhere) and failing everywhere: lost.
+        if (allBad && copies.some((b) => b !== undefined)) throw new DiskCorruptionError(file, at);
+        break;
       }
-      // Complete in every copy (so durable everywhere) and failing everywhere: lost.
-      if (allBad) throw new DiskCorruptionError(file, at);
-      break;
+      const end = at + FRAME_HEADER_BYTES + length;
+      const refBytes = copies[ref]!;
+      let everywhere = true;
+      for (let k = 0; k < copies.length; k++) {
+        const b = copies[k];
+        if (k === ref || b === undefined) continue;
+        if (b.length < end) {
+          everywhere = false;
+          break;
+        }
+        if (sameRange(b, refBytes, at, end)) continue;
+        if (frameAt(b, at).kind === 'valid') {
+          everywhere = false; // two different valid frames: divergent, unacknowledged tails
+          break;
+        }
+        intact[k] = false; // damaged here; the others have it
+      }
+      if (!everywhere) break;
+      frames.push({ offset: at, payload: refBytes.subarray(at + FRAME_HEADER_BYTES, end) });
+      at = end;
     }
     for (let k = 0; k < copies.length; k++) if (copies[k]?.length !== at) intact[k] = false;
     return { frames, validBytes: at, intact };
@@ -194,7 +219,7 @@ export class MirroredDisk implements Disk {
   read(file: string): Uint8Array | undefined {
     const copies = this.#readCopies(file);
     if (copies.every((b) => b === undefined)) return undefined;
-    const merged = this.#merge(file, copies, false);
+    const merged = this.#merge(file, copies);
     const size = merged.frames.reduce((n, f) => n + f.payload.length, 0);
     const out = new Uint8Array(size);
     let o = 0;
@@ -228,7 +253,7 @@ export class MirroredDisk implements Disk {
   truncate(file: string, sizeBytes: number): void {
     const copies = this.#readCopies(file);
     if (copies.every((b) => b === undefined)) throw new RangeError(`MirroredDisk.truncate: no such file "${file}"`);
-    const merged = this.#merge(file, copies, false);
+    const merged = this.#merge(file, copies);
     // Find the frame boundary at logical `sizeBytes`; cut every copy there if one exists.
     let logical = 0;
     let physical = 0;
@@ -303,18 +328,25 @@ export class MirroredDisk implements Disk {
       for (const b of copies) bytesChecked += b?.length ?? 0;
       let merged: Merged;
       try {
-        merged = this.#merge(file, copies, true);
+        merged = this.#merge(file, copies);
       } catch (e) {
         if (!isDiskCorruptionError(e)) throw e;
         unrecoverable.push(file);
         continue;
       }
       if (merged.intact.every((ok) => ok)) continue;
-      const good = this.#goodBytes(copies, merged);
+      let good: Uint8Array | null = null;
       for (let k = 0; k < this.copies; k++) {
         if (merged.intact[k]) continue;
-        this.#writeCopy(this.#copy(file, k), good);
-        repairs.push(this.#copy(file, k));
+        const name = this.#copy(file, k);
+        const copy = copies[k];
+        if (copy !== undefined && copy.length > merged.validBytes && this.#prefixIntact(copy, copies, merged)) {
+          this.#inner.truncate(name, merged.validBytes); // only an unacknowledged tail too many
+        } else {
+          good ??= this.#goodBytes(copies, merged);
+          this.#writeCopy(name, good);
+        }
+        repairs.push(name);
         copiesRepaired++;
       }
     }
@@ -323,6 +355,12 @@ export class MirroredDisk implements Disk {
       else this.#fsyncAll(repairs, true, done);
     }
     return { filesChecked, bytesChecked, copiesRepaired, unrecoverable };
+  }
+
+  /** Does `copy` hold every merged frame intact (its only fault is extra bytes after them)? */
+  #prefixIntact(copy: Uint8Array, copies: ReadonlyArray<Uint8Array | undefined>, merged: Merged): boolean {
+    const ref = this.#goodBytes(copies, merged);
+    return sameRange(copy, ref, 0, merged.validBytes);
   }
 
   /** The valid frames, as stored (headers included), from whichever copy verifies each. */

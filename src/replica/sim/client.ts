@@ -50,6 +50,10 @@ export class SimClient {
   /** From `register-session`; null until registered. */
   clientId: number | null = null;
   #seq = 0;
+  /** Every seq ≤ this is finished (answered or given up); sent as ackedSeq. */
+  #ackedSeq = 0;
+  /** Finished seqs above `#ackedSeq` (operations may run concurrently). */
+  readonly #finished = new Set<number>();
   /** The last few attempts, newest last ("n3: timeout"), for reports. */
   readonly recent: string[] = [];
 
@@ -78,6 +82,8 @@ export class SimClient {
           if (r.ok) {
             this.clientId = r.value.clientId;
             this.#seq = 0;
+            this.#ackedSeq = 0;
+            this.#finished.clear();
             done();
             return;
           }
@@ -88,14 +94,27 @@ export class SimClient {
     attempt();
   }
 
-  /** A write in the session (exactly-once), or without one when `command` takes none. */
+  /**
+   * A write in the session (exactly-once), or without one when `command`
+   * takes none. Several may run at once: `ackedSeq` only covers sequence
+   * numbers whose operations have all finished.
+   */
   submit(command: Command, done: (final: Final<ServiceResult<unknown>>) => void): void {
     let cmd: Command = command;
+    let seq = 0;
     if (this.clientId !== null && command.type !== 'register-session' && command.type !== 'expire-lease' && command.type !== 'checkpoint') {
-      const seq = ++this.#seq;
-      cmd = withSession(command as SessionCommand, { clientId: this.clientId, seq, ackedSeq: seq - 1 });
+      seq = ++this.#seq;
+      cmd = withSession(command as SessionCommand, { clientId: this.clientId, seq, ackedSeq: this.#ackedSeq });
     }
-    this.#run({ t: 'submit', cmd: encodeCommand(cmd) }, true, done as (f: Final<unknown>) => void);
+    this.#run({ t: 'submit', cmd: encodeCommand(cmd) }, true, (final) => {
+      if (seq > 0) this.#finish(seq);
+      (done as (f: Final<unknown>) => void)(final);
+    });
+  }
+
+  #finish(seq: number): void {
+    this.#finished.add(seq);
+    while (this.#finished.delete(this.#ackedSeq + 1)) this.#ackedSeq++;
   }
 
   read(key: string, consistency: 'linearizable' | 'stale', done: (final: Final<GetValue>) => void): void {

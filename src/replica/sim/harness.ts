@@ -132,15 +132,21 @@ export class ReplicaCluster {
     if (v.examples.length < EXAMPLES_MAX) v.examples.push(message);
   }
 
-  /** Run every check; the workload adds its own before calling this. */
-  finish(model: Model<unknown>): { violations: Violation[]; ops: OpCounts } {
+  /**
+   * Run every check; the workload adds its own before calling this. Each
+   * model checks the events its `filter` keeps (all of them by default).
+   */
+  finish(checks: ReadonlyArray<{ readonly model: Model<unknown>; readonly filter?: (event: History[number]) => boolean }>): { violations: Violation[]; ops: OpCounts } {
     for (const v of this.invariants.violations) this.violate('raft-invariant', v.message);
     this.#checkLiveness();
-    const result = checkHistory(this.history, model, { budget: { maxSteps: CHECK_STEPS_MAX } });
-    if (result.result === 'not-linearizable') {
-      for (const f of result.failures) this.violate('linearizability', f.message);
-    } else if (result.result === 'unknown') {
-      this.violate('linearizability', `the ${model.name} checker ran out of budget (${result.unknownReason ?? 'steps'}) on ${result.ops} operations: not proven linearizable`);
+    for (const { model, filter } of checks) {
+      const history = filter === undefined ? this.history : this.history.filter(filter);
+      const result = checkHistory(history, model, { budget: { maxSteps: CHECK_STEPS_MAX } });
+      if (result.result === 'not-linearizable') {
+        for (const f of result.failures) this.violate('linearizability', `${model.name}: ${f.message}`);
+      } else if (result.result === 'unknown') {
+        this.violate('linearizability', `the ${model.name} checker ran out of budget (${result.unknownReason ?? 'steps'}) on ${result.ops} operations: not proven linearizable`);
+      }
     }
     const violations: Violation[] = [];
     for (const [kind, v] of this.#violations) {
