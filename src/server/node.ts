@@ -77,6 +77,35 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
   }
   const cleanup: Array<() => void | Promise<void>> = [() => handle.close()];
   try {
+    const voters = Object.keys(config.peers).sort();
+    const health = new PeerHealth({ env: handle.env, peers: voters });
+    const idsRef: { current?: IdIssuer } = {};
+    const metrics = new ServerMetrics({ nodeId: config.id, replica: () => replica, transport: handle.transport, health, ids: () => idsRef.current });
+    // Bind the HTTP port before the replica touches the disk: a port in use then fails with nothing to undo.
+    // Until the routes exist every request gets 503 `unavailable` (for the few ms of recovery).
+    const router = new Router();
+    let accepting = false;
+    const server = createHttpServer({
+      router,
+      accepting: () => accepting,
+      token: config.token,
+      bodyBytesMax: SERVER_LIMITS.bodyBytesMax,
+      urlCharsMax: SERVER_LIMITS.urlCharsMax,
+      requestsInFlightMax: SERVER_LIMITS.requestsInFlightMax,
+      requestReadTimeoutMs: SERVER_LIMITS.requestReadTimeoutMs,
+      connectionsMax: SERVER_LIMITS.connectionsMax,
+      nowSeconds: () => clocks.monoNowMs() / 1000,
+      log: (level, event, fields) => logger[level]({ event, ...fields }, event),
+      onRequest: (route, method, status, seconds) => {
+        metrics.httpRequests.inc({ route, method, status: String(status) });
+        metrics.httpSeconds.observe({ route, method }, seconds);
+      },
+    });
+    await listen(server, config.http.host, config.http.port);
+    cleanup.unshift(() => closeServer(server));
+    const address = server.address() as AddressInfo;
+    const httpUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
     const torn = findTornTail(handle.env.disk);
     if (torn !== null) {
       logger.warn(
@@ -84,11 +113,9 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
         'the Raft log ends in a torn write (a crash mid-append); it is cut off — nothing acknowledged is lost',
       );
     }
-    const voters = Object.keys(config.peers).sort();
     // The replica recovers its own storage (torn tails cut, mid-log damage → health 'failed'); until it has
     // started, a failure is reported by the check below, not as a runtime fatal.
     let started = false;
-    const health = new PeerHealth({ env: handle.env, peers: voters });
     try {
       replica = options.createReplica({
         env: observedEnv(handle.env, health),
@@ -106,20 +133,21 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
       throw asFatal(e, config.dataDir);
     }
     const r = replica;
-    const startStatus = r.status();
-    if (startStatus.health === 'failed') {
+    // Stop the replica, then let its storage finish the writes it had queued before the disk closes.
+    cleanup.unshift(async () => {
       r.stop();
-      throw new FatalStartError(failedStartMessage(startStatus.failure, config.dataDir));
-    }
+      await diskQuiet(handle);
+    });
+    const startStatus = r.status();
+    if (startStatus.health === 'failed') throw new FatalStartError(failedStartMessage(startStatus.failure, config.dataDir));
     started = true;
-    cleanup.unshift(() => r.stop());
     health.start();
     cleanup.unshift(() => health.stop());
 
-    const ids = new IdIssuer({ replica: r, env: handle.env, nodeId: config.id, log: (event, fields) => logger.info({ event, ...fields }, event) });
-    ids.start();
-    cleanup.unshift(() => ids.release());
-    const metrics = new ServerMetrics({ nodeId: config.id, replica: () => replica, transport: handle.transport, health, ids: () => ids });
+    const issuer = new IdIssuer({ replica: r, env: handle.env, nodeId: config.id, log: (event, fields) => logger.info({ event, ...fields }, event) });
+    idsRef.current = issuer;
+    issuer.start();
+    cleanup.unshift(() => issuer.release());
     const writes = new WritePath(r, () => handle.env.monoNowMs());
     const housekeeping = setInterval(() => {
       metrics.drain();
@@ -140,40 +168,24 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
     cleanup.unshift(() => clearInterval(watchRaft));
 
     const httpUrls: Record<string, string> = { ...config.httpPeers };
+    httpUrls[config.id] ??= httpUrl;
     const api: ApiContext = {
       nodeId: config.id,
       replica: r,
       writes,
-      ids,
+      ids: issuer,
       health,
       httpUrls,
       metrics,
       skewableClock: config.allowClockSkew ? clocks : undefined,
     };
-    const router = new Router();
     addKvRoutes(router, api);
     addLeaseLockRoutes(router, api);
     addClusterRoutes(router, api);
-    const server = createHttpServer({
-      router,
-      token: config.token,
-      bodyBytesMax: SERVER_LIMITS.bodyBytesMax,
-      urlCharsMax: SERVER_LIMITS.urlCharsMax,
-      requestsInFlightMax: SERVER_LIMITS.requestsInFlightMax,
-      requestReadTimeoutMs: SERVER_LIMITS.requestReadTimeoutMs,
-      connectionsMax: SERVER_LIMITS.connectionsMax,
-      nowSeconds: () => clocks.monoNowMs() / 1000,
-      log: (level, event, fields) => logger[level]({ event, ...fields }, event),
-      onRequest: (route, method, status, seconds) => {
-        metrics.httpRequests.inc({ route, method, status: String(status) });
-        metrics.httpSeconds.observe({ route, method }, seconds);
-      },
+    accepting = true;
+    cleanup.unshift(() => {
+      accepting = false;
     });
-    await listen(server, config.http.host, config.http.port);
-    cleanup.unshift(() => closeServer(server));
-    const address = server.address() as AddressInfo;
-    const httpUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    httpUrls[config.id] ??= httpUrl;
     const peerAddress = formatHostPort(handle.transport.address());
     logger.info({ event: 'server.listening', httpUrl, peerAddress, voters, allowClockSkew: config.allowClockSkew, auth: config.token !== undefined }, 'serving');
 
@@ -190,6 +202,23 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
   } catch (e) {
     await runCleanup(cleanup, logger);
     throw e;
+  }
+}
+
+/** Resolves once the disk has seen no append, write or fsync request for 30 ms (at most `maxMs`). */
+async function diskQuiet(handle: NodeEnvHandle, maxMs = 2000): Promise<void> {
+  const activity = (): number => {
+    const s = handle.disk.stats();
+    return s.appends + s.writes + s.truncates + s.removes + s.fsyncRequests + s.fileSyncs;
+  };
+  const deadline = performance.now() + maxMs;
+  let last = activity();
+  let quietPolls = 0;
+  while (quietPolls < 3 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+    const now = activity();
+    quietPolls = now === last ? quietPolls + 1 : 0;
+    last = now;
   }
 }
 

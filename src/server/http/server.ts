@@ -14,6 +14,8 @@ import type { Reply, RequestContext, Router } from './router.js';
 
 export interface HttpServerOptions {
   readonly router: Router;
+  /** False while the node is starting or stopping: everything but /health answers 503 `unavailable`. */
+  readonly accepting?: () => boolean;
   /** `Authorization: Bearer <token>` required on everything but /health and /ready. */
   readonly token?: string;
   readonly bodyBytesMax: number;
@@ -76,6 +78,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if (!path.startsWith('/')) throw new ApiError(400, 'invalid_request', 'the URL path must start with /', { field: 'url' });
     const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
     if (tokenBytes !== undefined && !OPEN_PATHS.has(path)) checkToken(req, tokenBytes);
+    if (options.accepting !== undefined && !options.accepting() && path !== '/health') {
+      throw new ApiError(503, 'unavailable', 'this node is starting or stopping', { definite: true }, { 'Retry-After': '1' });
+    }
     if (inFlight > options.requestsInFlightMax) {
       throw new ApiError(503, 'overloaded', `more than ${options.requestsInFlightMax} requests are in flight on this node`, { definite: true }, { 'Retry-After': '1' });
     }
