@@ -26,6 +26,8 @@ describe('peer port: bad input is refused and the node keeps serving', () => {
   it('garbage bytes close that connection and count as a bad frame', async () => {
     await sendGarbage(host, port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(n.node.transportStats().badFramesByReason['bad-magic']).toBeGreaterThanOrEqual(1);
+    const line = n.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'transport.bad-frame');
+    expect(line).toMatchObject({ level: 40, node: 'n1', reason: 'bad-magic' });
     expect((await call(n.url, 'PUT', '/v1/kv/after-garbage', { value: '1' })).status).toBe(200);
   });
 
@@ -42,6 +44,8 @@ describe('peer port: bad input is refused and the node keeps serving', () => {
     expect(r.gotChallenge).toBe(true);
     const stats = n.node.transportStats();
     expect(stats.authFailuresByReason['bad-proof']).toBe(1);
+    const line = n.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'transport.auth-failed');
+    expect(line).toMatchObject({ level: 40, reason: 'bad-proof' });
     expect(stats.messagesIn).toBe(messagesBefore);
     expect((await call(n.url, 'GET', '/health')).status).toBe(200);
     const m = await call(n.url, 'GET', '/metrics');
