@@ -56,6 +56,12 @@ describe('a 3-node cluster of real processes', () => {
     expect(cluster.body.members.map((m: { id: string }) => m.id)).toEqual(IDS);
     expect(cluster.body.members.find((m: { id: string }) => m.id === leader).role).toBe('leader');
     await waitFor(async () => (await call(tc.url(follower), 'GET', '/ready')).status === 200, 5000, 'the follower to be ready');
+    const metrics = (await call(tc.url(leader), 'GET', '/metrics')).body as string;
+    expect(Number(/faultline_fsync_duration_seconds_count\{[^}]*\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(Number(/faultline_raft_proposals_total\{[^}]*\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(Number(/faultline_raft_commits_total\{[^}]*\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/faultline_raft_elections_total\{[^}]*\} \d+/);
+    expect(metrics.match(/^faultline_peer_phi\{peer="n\d"/gm)).toHaveLength(2);
     const viaLeader = await timedPuts(tc.url(leader), 50, 'lat-leader');
     const viaFollower = await timedPuts(tc.url(follower), 50, 'lat-follower');
     console.log(
