@@ -40,6 +40,14 @@ export interface MembershipConfig {
   readonly awarenessMaxMultiplier: number;
   /** Largest datagram (ping, ack, gossip), bytes; ≤ 1400. @defaultValue 1400 */
   readonly packetBytesMax: number;
+  /**
+   * Every this often, exchange state with one configured member (from
+   * `members` or `join` seeds) that this node does not see alive — dead, or
+   * forgotten after reaping — so that two sides that declared each other
+   * dead during a partition find each other again (Serf's reconnect; plain
+   * memberlist leaves it to the application). 0 disables. @defaultValue 30_000
+   */
+  readonly reconnectIntervalMs: number;
   /** A join or push/pull with no answer is given up after this long (memberlist's TCPTimeout). @defaultValue 10_000 */
   readonly joinTimeoutMs: number;
   /** Members tracked at most (new names beyond it are dropped and counted). @defaultValue 4096 */
@@ -47,7 +55,7 @@ export interface MembershipConfig {
   readonly testingBugs?: MembershipTestingBugs;
 }
 
-/** memberlist's `DefaultLANConfig()` (config.go), with durations in ms. */
+/** memberlist's `DefaultLANConfig()` (config.go), with durations in ms; `reconnectIntervalMs` is Serf's. */
 export const DEFAULT_LAN_CONFIG: Readonly<MembershipConfig> = Object.freeze({
   probeIntervalMs: 1000,
   probeTimeoutMs: 500,
@@ -59,6 +67,7 @@ export const DEFAULT_LAN_CONFIG: Readonly<MembershipConfig> = Object.freeze({
   gossipNodes: 3,
   gossipToTheDeadMs: 30_000,
   pushPullIntervalMs: 30_000,
+  reconnectIntervalMs: 30_000,
   awarenessMaxMultiplier: 8,
   packetBytesMax: PACKET_BYTES_MAX,
   joinTimeoutMs: 10_000,
@@ -94,8 +103,8 @@ export function resolveConfig(partial: Partial<MembershipConfig> = {}): Membersh
   positiveMs(c, 'gossipIntervalMs');
   positiveMs(c, 'gossipToTheDeadMs');
   positiveMs(c, 'joinTimeoutMs');
-  if (!(c.pushPullIntervalMs === 0 || (c.pushPullIntervalMs > 0 && Number.isFinite(c.pushPullIntervalMs)))) {
-    fail(`pushPullIntervalMs must be 0 (off) or a finite number of ms > 0, got ${c.pushPullIntervalMs}`);
+  for (const key of ['pushPullIntervalMs', 'reconnectIntervalMs'] as const) {
+    if (!(c[key] === 0 || (c[key] > 0 && Number.isFinite(c[key])))) fail(`${key} must be 0 (off) or a finite number of ms > 0, got ${c[key]}`);
   }
   integerIn(c, 'indirectChecks', 0, 16);
   integerIn(c, 'suspicionMult', 1, 100);

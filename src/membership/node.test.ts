@@ -169,6 +169,31 @@ describe('MembershipNode in the simulator', () => {
     expect(n1.healthScore).toBe(0);
   });
 
+  it('two sides that declared each other dead and forgot each other reunite after the partition heals (reconnect)', () => {
+    const run = (reconnectIntervalMs: number) => {
+      const sim = new Simulation({ seed: 8 });
+      const names = ['n1', 'n2', 'n3', 'n4'];
+      const nodes = new Map<string, MembershipNode>();
+      for (const name of names) {
+        sim.host(name, (env) => {
+          const node = startMembership(env, { members: names, config: { reconnectIntervalMs } });
+          nodes.set(name, node);
+          return {};
+        });
+      }
+      sim.runFor(2_000);
+      sim.isolate('n4');
+      sim.runFor(90_000); // dead on both sides, then reaped after gossipToTheDeadMs
+      expect(nodes.get('n1')!.member('n4')).toBeUndefined();
+      expect(nodes.get('n4')!.memberCount).toBe(1);
+      sim.rejoin('n4');
+      sim.runFor(40_000);
+      return [...nodes.values()].every((n) => n.members().length === 4 && n.members().every((m) => m.state === 'alive'));
+    };
+    expect(run(30_000)).toBe(true);
+    expect(run(0)).toBe(false); // plain memberlist: two clusters for ever
+  });
+
   it('is deterministic: one seed, one trace', () => {
     const run = () => {
       const c = cluster(10, 42, { lossProbability: 0.05 });

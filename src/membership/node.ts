@@ -98,6 +98,8 @@ export class MembershipNode {
   readonly #pendingStates = new Map<NodeId, number>();
   readonly #timers = new Set<TimerId>();
   #joinSeeds: string[] = [];
+  /** Configured members (static list and join seeds) to reconnect to when we do not see them alive. */
+  readonly #known = new Set<string>();
   #joinDeadlineMs = 0;
   #joined = false;
 
@@ -116,7 +118,10 @@ export class MembershipNode {
       if (!isValidMemberName(name)) throw new MembershipConfigError(`MembershipNode: member names must be 1–128 printable ASCII characters, got ${JSON.stringify(name)}`);
     }
     this.#state.setAlive();
-    for (const name of options.members ?? []) this.#state.addStatic(name);
+    for (const name of options.members ?? []) {
+      this.#state.addStatic(name);
+      if (name !== this.name && this.#known.size < this.config.membersMax) this.#known.add(name);
+    }
   }
 
   /** Start probing, gossiping and exchanging state (each on a random stagger, so members do not synchronise). */
@@ -127,6 +132,7 @@ export class MembershipNode {
     this.#after(this.#env.rng.next() * c.probeIntervalMs, () => this.#probeTick());
     if (c.gossipNodes > 0) this.#after(this.#env.rng.next() * c.gossipIntervalMs, () => this.#gossipTick());
     if (c.pushPullIntervalMs > 0) this.#after(this.#env.rng.next() * c.pushPullIntervalMs, () => this.#pushPullTick());
+    if (c.reconnectIntervalMs > 0) this.#after(this.#env.rng.next() * c.reconnectIntervalMs, () => this.#reconnectTick());
   }
 
   /**
@@ -139,6 +145,7 @@ export class MembershipNode {
       if (!isValidMemberName(s)) throw new MembershipConfigError(`MembershipNode.join: seed names must be 1–128 printable ASCII characters, got ${JSON.stringify(s)}`);
     }
     this.#joinSeeds = seeds.filter((s) => s !== this.name);
+    for (const s of this.#joinSeeds) if (this.#known.size < this.config.membersMax) this.#known.add(s);
     this.#joined = false;
     this.#joinDeadlineMs = this.#env.monoNowMs() + this.config.joinTimeoutMs;
     this.#joinAttempt();
@@ -354,6 +361,17 @@ export class MembershipNode {
     this.#after(pushPullScaleMs(c.pushPullIntervalMs, this.#state.table.size), () => this.#pushPullTick());
     const [peer] = this.#state.table.randomMembers(1, (m) => m.name !== this.name && m.state === 'alive');
     if (peer !== undefined) this.#sendState(peer.name, 'request');
+  }
+
+  /** Try one configured member we do not see alive (dead, or reaped): a healed partition reunites. */
+  #reconnectTick(): void {
+    this.#after(this.config.reconnectIntervalMs, () => this.#reconnectTick());
+    const lost: string[] = [];
+    for (const name of this.#known) {
+      const m = this.#state.table.get(name);
+      if (m === undefined || m.state === 'dead') lost.push(name);
+    }
+    if (lost.length > 0) this.#sendState(lost[this.#env.rng.int(lost.length)], 'join');
   }
 
   #joinAttempt(): void {
