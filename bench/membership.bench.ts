@@ -29,7 +29,8 @@ interface Result extends Record<string, string | number> {
 }
 
 function cluster(n: number, seed: number): Result {
-  const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+  // Frozen: every member shares the one list instead of copying it.
+  const names = Object.freeze(Array.from({ length: n }, (_, i) => `n${i + 1}`));
   const sim = new Simulation({ seed, network: { latencyMsMin: 0.2, latencyMsMedian: 0.5, latencySigma: 0.5, latencyMsMax: 10 } });
   const nodes: MembershipNode[] = [];
   const victim = names[sim.forkRng().int(n)];

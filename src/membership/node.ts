@@ -32,7 +32,8 @@ export interface MembershipNodeOptions {
   /**
    * Members of a statically configured cluster that all start together,
    * assumed alive at incarnation 1. A node that (re)joins a running cluster
-   * passes none and calls `join(seeds)` instead.
+   * passes none and calls `join(seeds)` instead. Kept for reconnecting
+   * (a frozen array is shared, any other is copied).
    */
   readonly members?: readonly string[];
 }
@@ -98,8 +99,8 @@ export class MembershipNode {
   readonly #pendingStates = new Map<NodeId, number>();
   readonly #timers = new Set<TimerId>();
   #joinSeeds: string[] = [];
-  /** Configured members (static list and join seeds) to reconnect to when we do not see them alive. */
-  readonly #known = new Set<string>();
+  /** Configured members to reconnect to when we do not see them alive: the static list (shared if frozen) and the join seeds. */
+  readonly #staticMembers: readonly string[];
   #joinDeadlineMs = 0;
   #joined = false;
 
@@ -117,11 +118,10 @@ export class MembershipNode {
     for (const name of options.members ?? []) {
       if (!isValidMemberName(name)) throw new MembershipConfigError(`MembershipNode: member names must be 1–128 printable ASCII characters, got ${JSON.stringify(name)}`);
     }
+    const members = options.members ?? [];
+    this.#staticMembers = Object.isFrozen(members) ? members : Object.freeze([...members]);
     this.#state.setAlive();
-    for (const name of options.members ?? []) {
-      this.#state.addStatic(name);
-      if (name !== this.name && this.#known.size < this.config.membersMax) this.#known.add(name);
-    }
+    for (const name of members) this.#state.addStatic(name);
   }
 
   /** Start probing, gossiping and exchanging state (each on a random stagger, so members do not synchronise). */
@@ -145,7 +145,6 @@ export class MembershipNode {
       if (!isValidMemberName(s)) throw new MembershipConfigError(`MembershipNode.join: seed names must be 1–128 printable ASCII characters, got ${JSON.stringify(s)}`);
     }
     this.#joinSeeds = seeds.filter((s) => s !== this.name);
-    for (const s of this.#joinSeeds) if (this.#known.size < this.config.membersMax) this.#known.add(s);
     this.#joined = false;
     this.#joinDeadlineMs = this.#env.monoNowMs() + this.config.joinTimeoutMs;
     this.#joinAttempt();
@@ -366,12 +365,17 @@ export class MembershipNode {
   /** Try one configured member we do not see alive (dead, or reaped): a healed partition reunites. */
   #reconnectTick(): void {
     this.#after(this.config.reconnectIntervalMs, () => this.#reconnectTick());
+    if (this.#state.leaving) return;
     const lost: string[] = [];
-    for (const name of this.#known) {
-      const m = this.#state.table.get(name);
-      if (m === undefined || m.state === 'dead') lost.push(name);
+    for (const list of [this.#staticMembers, this.#joinSeeds]) {
+      for (const name of list) {
+        if (name === this.name) continue;
+        const m = this.#state.table.get(name);
+        if (m === undefined || m.state === 'dead') lost.push(name);
+      }
     }
-    if (lost.length > 0) this.#sendState(lost[this.#env.rng.int(lost.length)], 'join');
+    // Only our own entry: it may well be dead, and if it is alive, its answer carries its whole view.
+    if (lost.length > 0) this.#sendState(lost[this.#env.rng.int(lost.length)], 'join', true);
   }
 
   #joinAttempt(): void {
@@ -389,12 +393,13 @@ export class MembershipNode {
     this.#after(this.config.probeIntervalMs, () => this.#joinAttempt());
   }
 
-  #sendState(to: NodeId, kind: PushPullMessage['kind']): void {
+  #sendState(to: NodeId, kind: PushPullMessage['kind'], selfOnly = false): void {
     if (kind !== 'response') {
       this.#expirePendingStates();
       this.#pendingStates.set(to, this.#env.monoNowMs());
     }
-    const message: PushPullMessage = { type: 'push-pull', kind, members: this.#state.snapshot() };
+    const members = selfOnly ? [{ name: this.name, incarnation: this.#state.incarnation, state: 'alive' as const }] : this.#state.snapshot();
+    const message: PushPullMessage = { type: 'push-pull', kind, members };
     this.#sendRaw(to, encodePacket([encodePart(message)], STATE_PACKET_BYTES_MAX));
   }
 

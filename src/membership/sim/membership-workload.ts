@@ -77,7 +77,7 @@ export const membershipWorkload: Workload = {
 class MembershipRun implements WorkloadRun {
   readonly quietMs: number;
   readonly #sim: Simulation;
-  readonly #names: NodeId[];
+  readonly #names: readonly NodeId[];
   readonly #index = new Map<NodeId, number>();
   readonly #config: Partial<MembershipConfig>;
   readonly #bounds: MembershipBounds;
@@ -104,7 +104,7 @@ class MembershipRun implements WorkloadRun {
   constructor(context: WorkloadContext) {
     const { sim, nodes, knobs, bug, rng } = context;
     this.#sim = sim;
-    this.#names = nodes;
+    this.#names = Object.freeze([...nodes]);
     this.#rng = rng;
     nodes.forEach((name, i) => this.#index.set(name, i));
     const n = nodes.length;

@@ -54,8 +54,8 @@ export interface LoadRow {
 /** A heartbeat on the wire: a type, a sender, a sequence number — 16 bytes is generous. */
 const HEARTBEAT_BYTES = 16;
 
-function names(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `n${i + 1}`);
+function names(n: number): readonly string[] {
+  return Object.freeze(Array.from({ length: n }, (_, i) => `n${i + 1}`));
 }
 
 /** Per-node message and byte counts, with a snapshot at `LOAD_FROM_MS` to leave the start-up out. */
