@@ -153,6 +153,7 @@ export class RaftSafetyViolation extends RaftError {
       | 'log-matching'
       | 'leader-completeness'
       | 'state-machine-safety'
+      | 'durability'
       | 'node-local',
     readonly details: string,
   ) {

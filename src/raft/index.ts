@@ -39,7 +39,7 @@ export type { Ready, StepOutcome, RaftStatus, ProgressStatus, RaftInspection } f
 export type { ProposeResult, RequestResult } from './core.js';
 export type { ConfChangeOutcome } from './conf-change.js';
 export type { Validation } from './validate.js';
-export type { RaftClusterInvariantsOptions } from './invariants.js';
+export type { RaftClusterInvariantsOptions, DurableState } from './invariants.js';
 export type {
   Message,
   MessageType,

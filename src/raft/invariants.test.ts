@@ -74,6 +74,25 @@ describe('RaftClusterInvariants catches each broken property', () => {
     expect(violation(() => inv.onApply('a', e(3, 1)))).toBe('node-local');
   });
 
+  it('durability: a restarted node must recover the term, vote and last entry it reported durable', () => {
+    const withVote = (v: RaftInspection, vote: string | null): RaftInspection => ({ ...v, vote });
+    const durable = { term: 3, vote: 'b', lastIndex: 2, lastTerm: 1 };
+    const fine = new RaftClusterInvariants();
+    fine.onPersisted('a', durable);
+    fine.onRecovered(withVote(view('a', [e(1, 1), e(2, 1)], { term: 3 }), 'b'));
+    fine.onRecovered(view('a', [e(1, 1), e(2, 1)], { term: 4 })); // a later term forgets nothing
+    expect(fine.violations).toHaveLength(0);
+    for (const [recovered, why] of [
+      [view('a', [e(1, 1), e(2, 1)], { term: 3 }), 'vote forgotten'],
+      [withVote(view('a', [e(1, 1), e(2, 1)], { term: 2 }), 'b'), 'term went back'],
+      [withVote(view('a', [e(1, 1)], { term: 3 }), 'b'), 'entry lost'],
+    ] as const) {
+      const inv = new RaftClusterInvariants();
+      inv.onPersisted('a', durable);
+      expect(violation(() => inv.onRecovered(recovered)), why).toBe('durability');
+    }
+  });
+
   it('collect mode records instead of throwing', () => {
     const inv = new RaftClusterInvariants({ onViolation: 'collect' });
     inv.observe(view('a', [], { term: 1, role: 'leader' }));

@@ -14,6 +14,10 @@
  *   leader of a term > T.
  * - State-machine safety: no two nodes apply different entries at one index,
  *   and committed entries never change.
+ * - Durability (what the first five rest on): a node that reported a hard
+ *   state and a log tip durable (`onPersisted`) recovers them after a crash
+ *   (`onRecovered`): the same or a later term, the same vote in that term,
+ *   and the same last entry.
  *
  * Work per observation is proportional to what changed since the last one
  * (new entries, new commits), plus one scan of committed entries per new leader.
@@ -62,6 +66,14 @@ export function entriesEqual(a: Entry, b: Entry): boolean {
   return true;
 }
 
+/** What a node reported durable: its hard state's term and vote, and its log's last entry. */
+export interface DurableState {
+  readonly term: number;
+  readonly vote: NodeId | null;
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+}
+
 export class RaftClusterInvariants {
   readonly violations: RaftSafetyViolation[] = [];
   readonly #mode: 'throw' | 'collect';
@@ -76,6 +88,7 @@ export class RaftClusterInvariants {
   /** index → applied entry (as first applied anywhere). */
   readonly #applied = new Map<number, Entry>();
   #observations = 0;
+  readonly #durable = new Map<NodeId, DurableState>();
 
   constructor(options: RaftClusterInvariantsOptions = {}) {
     this.#mode = options.onViolation ?? 'throw';
@@ -108,6 +121,26 @@ export class RaftClusterInvariants {
   /** The node crashed and restarted: its volatile state (term beyond the persisted one, commit) may go back. */
   onRestart(id: NodeId): void {
     this.#nodes.delete(id);
+  }
+
+  /** `id` finished persisting (fsync completed) and may now act on `state`. */
+  onPersisted(id: NodeId, state: DurableState): void {
+    this.#durable.set(id, state);
+  }
+
+  /** `id` restarted from storage with this state (call before it handles anything). */
+  onRecovered(v: RaftInspection): void {
+    const d = this.#durable.get(v.id);
+    if (d === undefined) return;
+    if (v.term < d.term) {
+      this.#violate('durability', `${v.id} recovered term ${v.term}, but term ${d.term} was durable`);
+    } else if (v.term === d.term && d.vote !== null && v.vote !== d.vote) {
+      this.#violate('durability', `${v.id} recovered vote ${String(v.vote)} in term ${v.term}, but had durably voted for ${d.vote}`);
+    }
+    // Entries up to the snapshot may be compacted; the durable last entry must still be there.
+    if (d.lastIndex >= v.snapshotIndex && v.termAt(d.lastIndex) !== d.lastTerm) {
+      this.#violate('durability', `${v.id} recovered without its durable entry ${d.lastIndex} (term ${d.lastTerm}); its log ends at ${v.lastIndex}`);
+    }
   }
 
   observe(v: RaftInspection): void {

@@ -15,7 +15,7 @@
  *   quorum) and applied; the result is the state machine's own result.
  */
 import type { Env, NodeId } from '../env/index.js';
-import type { Entry, RaftInspection, SnapshotMetadata } from '../raft/index.js';
+import type { DurableState, Entry, RaftInspection, SnapshotMetadata } from '../raft/index.js';
 import type { Command, GetValue, ServiceConfigOptions, ServiceResult } from '../services/index.js';
 
 /** Why a request did not get a state-machine result. */
@@ -103,8 +103,10 @@ export interface ReplicaStorageOptions {
  * synchronously, must not call back into the replica.
  */
 export interface ReplicaObserver {
-  /** The replica (re)started from storage; `snapshot` is what it restored. */
-  onStart?(id: NodeId, snapshot: SnapshotMetadata | undefined): void;
+  /** The replica (re)started from storage; `snapshot` is what it restored, `raft` what Raft recovered. */
+  onStart?(id: NodeId, snapshot: SnapshotMetadata | undefined, raft: RaftInspection): void;
+  /** A Ready's hard state, entries or snapshot became durable (fsync done): what a crash must not lose. */
+  onPersisted?(id: NodeId, durable: DurableState): void;
   /** After every event the replica handled (message, timer, fsync completion). */
   afterEvent?(id: NodeId, raft: RaftInspection): void;
   /** An entry was applied (in order). */
@@ -123,6 +125,8 @@ export interface ReplicaOptions {
   readonly tickIntervalMs?: number;
   /** @defaultValue 10 (timeouts drawn from [E, 2E) ticks) */
   readonly electionTicks?: number;
+  /** Ticks between leader heartbeats (< electionTicks). @defaultValue 1 */
+  readonly heartbeatTicks?: number;
   /** How long a request may wait for a leader / commit before `no_quorum`. @defaultValue 2000 */
   readonly requestTimeoutMs?: number;
   /** Followers forward writes and linearizable reads to the leader over the peer network. @defaultValue true */

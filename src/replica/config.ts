@@ -12,6 +12,7 @@ export const REPLICA_BUGS: readonly ReplicaBug[] = ['no-fencing', 'stale-read', 
 export interface ReplicaSettings {
   readonly tickIntervalMs: number;
   readonly electionTicks: number;
+  readonly heartbeatTicks: number;
   /** Top of the randomized election timeout: 2 · electionTicks · tickIntervalMs (what the lease TTL floor derives from). */
   readonly electionTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -47,6 +48,8 @@ export function resolveReplicaSettings(options: ReplicaOptions): ReplicaSettings
   if (!Array.isArray(options.voters)) throw new TypeError(`${API}: voters must be an array of node ids`);
   const tickIntervalMs = int('tickIntervalMs', options.tickIntervalMs, 10, 1);
   const electionTicks = int('electionTicks', options.electionTicks, 10, 2);
+  const heartbeatTicks = int('heartbeatTicks', options.heartbeatTicks, 1, 1);
+  if (heartbeatTicks >= electionTicks) throw new RangeError(`${API}: heartbeatTicks (${heartbeatTicks}) must be < electionTicks (${electionTicks})`);
   const readMode = options.readMode ?? 'read-index';
   if (readMode !== 'read-index' && readMode !== 'lease') throw new RangeError(`${API}: readMode must be 'read-index' or 'lease', got ${String(readMode)}`);
   const maxClockDriftRate = options.maxClockDriftRate ?? 0.01;
@@ -57,6 +60,7 @@ export function resolveReplicaSettings(options: ReplicaOptions): ReplicaSettings
   return {
     tickIntervalMs,
     electionTicks,
+    heartbeatTicks,
     electionTimeoutMs: 2 * electionTicks * tickIntervalMs,
     requestTimeoutMs: int('requestTimeoutMs', options.requestTimeoutMs, 2000, 1),
     forwardToLeader: options.forwardToLeader ?? true,

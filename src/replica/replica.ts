@@ -14,7 +14,7 @@
  * into the replica finds it in a consistent state.
  */
 import type { Env, NodeId, TimerId } from '../env/index.js';
-import type { Entry, RaftInspection, ReadState, Ready, Snapshot, SoftState } from '../raft/index.js';
+import type { DurableState, Entry, RaftInspection, ReadState, Ready, Snapshot, SoftState } from '../raft/index.js';
 import { RaftNode, RaftStorage, isNotLeaderError } from '../raft/index.js';
 import type { Command, GetValue, ServiceResult } from '../services/index.js';
 import { LeaseKeeper, ServiceStateMachine, decodeCommand, encodeCommand, getCommand, isInvalidCommandError } from '../services/index.js';
@@ -55,6 +55,8 @@ export class ReplicaNode implements Replica {
   #leader: NodeId | null = null;
   /** Index of the last entry applied (any kind) or restored from a snapshot. */
   #applied = 0;
+  /** What storage has reported durable (for the observer's durability check). */
+  #durable: DurableState = { term: 0, vote: null, lastIndex: 0, lastTerm: 0 };
   #saving = false;
   #pumping = false;
   #compacting = false;
@@ -96,7 +98,7 @@ export class ReplicaNode implements Replica {
           voters: options.voters,
           rng: this.#env.rng,
           electionTicks: s.electionTicks,
-          heartbeatTicks: 1,
+          heartbeatTicks: s.heartbeatTicks,
           readOnlyOption: s.readMode === 'lease' ? 'lease-based' : 'safe',
           monoNowMs: () => this.#env.monoNowMs(),
           tickIntervalMs: s.tickIntervalMs,
@@ -106,13 +108,15 @@ export class ReplicaNode implements Replica {
         opened.recovered,
       );
       this.#applied = snapshot?.metadata.index ?? 0;
+      const st = this.#node.inspect();
+      this.#durable = { term: st.term, vote: st.vote, lastIndex: st.lastIndex, lastTerm: st.termAt(st.lastIndex) ?? 0 };
     } catch (error) {
       // Damaged storage (every copy of something durable is lost) or a corrupt snapshot:
       // a node that forgot what it acknowledged must not take part. It waits to be rebuilt.
       this.#fail(`cannot start from storage: ${(error as Error).message}`);
       return;
     }
-    this.#observer?.onStart?.(this.id, snapshot?.metadata);
+    this.#observer?.onStart?.(this.id, snapshot?.metadata, this.#node!.inspect());
     this.#tickTimer = this.#env.setTimer(s.tickIntervalMs, () => this.#onTick());
     if (s.scrubIntervalMs > 0) this.#scrubTimer = this.#env.setTimer(s.scrubIntervalMs, () => this.#onScrub());
     this.#afterEvent();
@@ -406,7 +410,10 @@ export class ReplicaNode implements Replica {
       this.#fail(`fsync failed: ${error.message}`);
       return;
     }
-    if (rd.entries.length > 0 || rd.hardState !== undefined || rd.snapshot !== undefined) this.#fsyncSamples.push(this.#env.monoNowMs() - startedMs);
+    if (rd.entries.length > 0 || rd.hardState !== undefined || rd.snapshot !== undefined) {
+      this.#fsyncSamples.push(this.#env.monoNowMs() - startedMs);
+      this.#notePersisted(rd);
+    }
     if (this.#fsyncSamples.length > 4096) this.#fsyncSamples.shift();
     const node = this.#node!;
     const snapshotsSent: NodeId[] = [];
@@ -425,11 +432,22 @@ export class ReplicaNode implements Replica {
     this.#maybeCompact();
   }
 
+  #notePersisted(rd: Ready): void {
+    let { term, vote, lastIndex, lastTerm } = this.#durable;
+    if (rd.hardState !== undefined) ({ term, vote } = rd.hardState);
+    if (rd.snapshot !== undefined) ({ index: lastIndex, term: lastTerm } = rd.snapshot.metadata);
+    if (rd.entries.length > 0) ({ index: lastIndex, term: lastTerm } = rd.entries[rd.entries.length - 1]);
+    this.#durable = { term, vote, lastIndex, lastTerm };
+    this.#observer?.onPersisted?.(this.id, this.#durable);
+  }
+
   #onSoftState(soft: SoftState): void {
     const wasLeader = this.#role === 'leader';
     if (soft.role === 'candidate' && this.#role !== 'candidate') this.#metrics.elections++;
     this.#role = soft.role;
     this.#leader = soft.leader;
+    const st = this.#node!.inspect();
+    this.#env.log('replica.role', { role: soft.role, leader: soft.leader, term: st.term, commit: st.commit, last: st.lastIndex });
     if (wasLeader && soft.role !== 'leader') this.#keeper!.steppedDown();
     if (soft.leader !== null) this.#dispatchWaiting();
   }

@@ -86,7 +86,7 @@ interface Seen {
 type RecordType = 'invoke' | 'ok' | 'fail' | 'info';
 
 class KvRun implements WorkloadRun {
-  readonly quietMs = 7000;
+  readonly quietMs = 9000;
   readonly #cluster: ReplicaCluster;
   readonly #spec: Spec;
 

@@ -38,8 +38,8 @@ import { ReplicaCluster } from './harness.js';
 const LOCK = 'L';
 const DATA_KEY = 'data/L';
 const CLIENTS = 4;
-/** Lease TTL (≥ the service's floor, 2 × the 200 ms election timeout). */
-const TTL_MS = 1000;
+/** Lease TTL (≥ the service's floor, 2 × the 600 ms election timeout). */
+const TTL_MS = 2000;
 /** Share of holds whose client pauses between its lease check and its write. */
 const PAUSE_PROBABILITY = 0.2;
 const LOCK_OPS = new Set(['acquire', 'release']);
@@ -65,7 +65,7 @@ export const lockWorkload: Workload = {
 type RecordType = 'invoke' | 'ok' | 'fail' | 'info';
 
 class LockRun implements WorkloadRun {
-  readonly quietMs = 8000;
+  readonly quietMs = 10000;
   readonly #cluster: ReplicaCluster;
   #quiet = false;
 

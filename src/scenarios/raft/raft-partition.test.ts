@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { raftPartition } from './raft-partition.js';
+
+describe('raft-partition scenario', () => {
+  it.each([1, 2, 3])('seed %i: the minority leader without a majority commit loses acknowledged writes; Raft loses none', (seed) => {
+    const report = raftPartition.run({ seed });
+    const unsafe = report.unsafe as unknown as { acknowledged: { minority: number }; lost: string[]; minority: string[]; leader: string };
+    const safe = report.safe as unknown as { acknowledged: { minority: number; majority: number }; lost: string[]; newLeader: string | null; majority: string[] };
+    // The leader was on the minority side, with one follower.
+    expect(unsafe.minority).toHaveLength(2);
+    expect(unsafe.minority).toContain(unsafe.leader);
+    // unsafe: the cut-off leader acknowledged writes, and they are gone after the heal.
+    expect(unsafe.acknowledged.minority).toBeGreaterThan(0);
+    expect(report.unsafe.violations).toBe(unsafe.lost.length);
+    expect(unsafe.lost.length).toBeGreaterThan(0);
+    expect(unsafe.lost.every((k) => k.startsWith('minority-'))).toBe(true);
+    // safe: nothing acknowledged without a majority, the majority side made progress, nothing acknowledged was lost.
+    expect(safe.acknowledged.minority).toBe(0);
+    expect(safe.acknowledged.majority).toBeGreaterThan(0);
+    expect(report.safe.violations).toBe(0);
+    expect(safe.lost).toEqual([]);
+    expect(safe.majority).toContain(safe.newLeader);
+    expect(report.story.join('\n')).toMatch(/every acknowledged write survived/);
+  });
+
+  it('is deterministic: one seed, one report', () => {
+    expect(JSON.stringify(raftPartition.run({ seed: 9 }))).toBe(JSON.stringify(raftPartition.run({ seed: 9 })));
+  });
+});
