@@ -385,6 +385,8 @@ export class ReplicaNode implements Replica {
         const rd = this.#node!.ready();
         this.#saving = true;
         const startedMs = this.#env.monoNowMs();
+        const early = this.#sendsEarly(rd);
+        if (early) this.#send(rd);
         let inline = true;
         let inlineResult: { error: Error | undefined } | null = null;
         this.#storage!.save(rd, (error) => {
@@ -392,19 +394,36 @@ export class ReplicaNode implements Replica {
             inlineResult = { error };
             return;
           }
-          this.#onSaved(rd, error, startedMs);
+          this.#onSaved(rd, error, startedMs, early);
           this.#afterEvent();
         });
         inline = false;
         if (inlineResult === null) break;
-        this.#onSaved(rd, (inlineResult as { error: Error | undefined }).error, startedMs);
+        this.#onSaved(rd, (inlineResult as { error: Error | undefined }).error, startedMs, early);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  #onSaved(rd: Ready, error: Error | undefined, startedMs: number): void {
+  /**
+   * A leader may send a Ready's messages while its entries are being written
+   * (Raft thesis §10.2.1): they are appends, heartbeats and read answers, none
+   * vouching for its own disk, and anything its unwritten entries might
+   * commit surfaces only in the next Ready, after this one is durable. Not
+   * when the Ready changes the term or vote or installs a snapshot.
+   */
+  #sendsEarly(rd: Ready): boolean {
+    if ((rd.softState?.role ?? this.#role) !== 'leader' || rd.snapshot !== undefined || rd.messages.length === 0) return false;
+    const h = rd.hardState;
+    return h === undefined || (h.term === this.#durable.term && h.vote === this.#durable.vote);
+  }
+
+  #send(rd: Ready): void {
+    for (const m of rd.messages) this.#env.send(m.to, raftEnvelope(m));
+  }
+
+  #onSaved(rd: Ready, error: Error | undefined, startedMs: number, sentEarly: boolean): void {
     if (this.#health.kind !== 'running') return;
     if (error !== undefined) {
       this.#fail(`fsync failed: ${error.message}`);
@@ -416,11 +435,9 @@ export class ReplicaNode implements Replica {
     }
     if (this.#fsyncSamples.length > 4096) this.#fsyncSamples.shift();
     const node = this.#node!;
+    if (!sentEarly) this.#send(rd);
     const snapshotsSent: NodeId[] = [];
-    for (const m of rd.messages) {
-      this.#env.send(m.to, raftEnvelope(m));
-      if (m.type === 'InstallSnapshot') snapshotsSent.push(m.to);
-    }
+    for (const m of rd.messages) if (m.type === 'InstallSnapshot') snapshotsSent.push(m.to);
     if (rd.softState !== undefined) this.#onSoftState(rd.softState);
     if (rd.snapshot !== undefined && !this.#restore(rd.snapshot)) return;
     for (const entry of rd.committedEntries) this.#apply(entry);

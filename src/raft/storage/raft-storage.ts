@@ -343,10 +343,15 @@ export class RaftStorage {
       return;
     }
     this.#enqueue((next) => {
+      // Only entries, a snapshot, the term or the vote must be durable before
+      // anyone is told (etcd's MustSync). A commit index that moved alone is
+      // recorded but not fsynced: after a crash it may come back lower, and
+      // the node learns it again from the leader; the next fsync covers it.
+      const mustSync = batch.entries.length > 0 || batch.snapshot !== undefined || this.#termOrVoteChanges(batch.hardState);
       const steps: Step[] = [];
       if (batch.snapshot !== undefined) steps.push(...this.#snapshotSteps(batch.snapshot, 'restore'));
       steps.push((n) => n(this.#appendBatch(batch)));
-      steps.push((n) => this.#fsyncActive(n));
+      if (mustSync) steps.push((n) => this.#fsyncActive(n));
       steps.push((n) => this.#maybeRoll(n));
       if (batch.snapshot !== undefined) steps.push((n) => this.#deleteCovered(n));
       runSteps(steps, next);
@@ -362,6 +367,10 @@ export class RaftStorage {
       if (this.#marker !== null && snapshot.metadata.index <= this.#marker.metadata.index) return next();
       runSteps([...this.#snapshotSteps(snapshot, 'compact'), (n) => this.#fsyncActive(n), (n) => this.#deleteCovered(n)], next);
     }, done);
+  }
+
+  #termOrVoteChanges(h: HardState | undefined): boolean {
+    return h !== undefined && (h.term !== this.#hard.term || h.vote !== this.#hard.vote);
   }
 
   #enqueue(op: Step, done: Done): void {
