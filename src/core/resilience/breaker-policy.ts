@@ -10,6 +10,11 @@ import { inRange, integerAtLeast, invalid, positive } from './validate.js';
 export interface BreakerPolicy {
   /** Names the rule in `onBreak` events. */
   readonly kind: string;
+  /**
+   * False when the rule ignores `nowMs` (counts only), so `execute` can skip
+   * reading the clock on a closed circuit's success path. @defaultValue true
+   */
+  readonly usesTime?: boolean;
   success(nowMs: number): void;
   /** Record a failure; true when the circuit should open now. */
   failure(nowMs: number): boolean;
@@ -20,6 +25,7 @@ export interface BreakerPolicy {
 /** Opens after `threshold` failures in a row; any success resets the count. */
 export class ConsecutiveFailurePolicy implements BreakerPolicy {
   readonly kind = 'consecutive-failures';
+  readonly usesTime = false;
   readonly threshold: number;
   #failures = 0;
 

@@ -237,6 +237,24 @@ describe('CircuitBreaker.execute', () => {
     expect(breaker.state.kind).toBe('open');
   });
 
+  it('reads no clock on a closed circuit’s success path with a count-only policy, and does with a time window', async () => {
+    const tk = new ManualTimekeeper(5_000);
+    let reads = 0;
+    const clock = { now: (): number => (reads++, tk.now()) };
+    const counting = new CircuitBreaker({ policy: new ConsecutiveFailurePolicy(2), openDurationMs: 1000, clock });
+    for (let i = 0; i < 3; i++) await counting.execute(async () => i);
+    expect(reads).toBe(0);
+    await expect(counting.execute(async () => Promise.reject(new Error('x')))).rejects.toThrow();
+    expect(reads).toBe(1); // the failure is timed
+    await expect(counting.execute(async () => Promise.reject(new Error('x')))).rejects.toThrow();
+    expect(counting.state).toMatchObject({ kind: 'open', openedAtMs: 5_000, halfOpenAtMs: 6_000 });
+    reads = 0;
+    const windowed = new CircuitBreaker({ policy: new FailureRatePolicy({ minThroughput: 2 }), clock });
+    await windowed.execute(async () => 1);
+    expect(reads).toBe(2); // admitted and recorded at their times
+    expect(windowed.state.kind).toBe('closed');
+  });
+
   it('needs a clock for execute, and validates options', async () => {
     await expect(new CircuitBreaker().execute(async () => 1)).rejects.toThrow(/CircuitBreaker: execute needs options.clock/);
     expect(() => new CircuitBreaker({ openDurationMs: 0 })).toThrow(/CircuitBreaker: openDurationMs/);

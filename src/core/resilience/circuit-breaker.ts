@@ -207,7 +207,10 @@ export class CircuitBreaker {
   async execute<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const clock = this.#clock;
     if (!clock) throw invalid(API, 'execute needs options.clock (systemTimekeeper, envTimekeeper(env) or any { now() })');
-    const startMs = clock.now();
+    // A closed circuit admits without looking at the clock, and a count-only policy records a
+    // success without it: then the success path reads no clock at all (cockatiel's does not either).
+    const timeless = this.#state.kind === 'closed' && this.#policy.usesTime === false;
+    const startMs = timeless ? 0 : clock.now();
     const permit = this.tryAcquire(startMs);
     if (permit === 0) throw this.#refusal(startMs);
     let value: T;
@@ -220,7 +223,8 @@ export class CircuitBreaker {
       else this.onSuccess(nowMs, permit);
       throw error;
     }
-    this.onSuccess(clock.now(), permit);
+    // Still closed in the same generation: the policy ignores the time. Otherwise read it (events carry it).
+    this.onSuccess(timeless && permit === this.#generation ? startMs : clock.now(), permit);
     return value;
   }
 

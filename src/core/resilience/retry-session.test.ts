@@ -30,7 +30,7 @@ describe('RetrySession (the synchronous core of RetryPolicy)', () => {
     expect(retries.map((r) => [r.attempt, r.delayMs, r.error])).toEqual([[1, 100, 'e0'], [2, 200, 'e1'], [3, 400, 'e2']]);
     expect(gaveUp).toEqual([{ reason: 'attempts', attempts: 4, error: 'e3' }]);
     expect(() => s.failed('late', 800)).toThrow(/already ended/);
-    expect(() => s.succeeded(800)).toThrow(/already ended/);
+    expect(() => s.succeeded()).toThrow(/already ended/);
   });
 
   it('draws exactly the delays execute() waits, for the same seed', async () => {
@@ -72,7 +72,7 @@ describe('RetrySession (the synchronous core of RetryPolicy)', () => {
     const budget = new RetryBudget({ minRetriesPerSecond: 0, percentCanRetry: 0.5 });
     const p = policy({ maxAttempts: 5, budget });
     expect(p.begin(0).failed('x', 0)).toMatchObject({ retry: false, reason: 'budget', attempts: 1 }); // ½ token
-    p.begin(0).succeeded(0); // every call deposits ½, whatever its outcome: 1 token now
+    p.begin(0).succeeded(); // every call deposits ½, whatever its outcome: 1 token now
     const s = p.begin(0); // 1½
     expect(s.failed('x', 0).retry).toBe(true); // ½ left
     expect(s.failed('x', 10)).toMatchObject({ retry: false, reason: 'budget', attempts: 2 });

@@ -8,7 +8,7 @@
  *   const d = session.failed(error, env.monoNowMs());
  *   if (d.retry) env.setTimer(d.delayMs, sendAgain); else report(d.error);
  *   // attempt succeeds:
- *   session.succeeded(env.monoNowMs());
+ *   session.succeeded();
  *
  * Every rule of the policy applies here and only here — retryable predicate,
  * maxAttempts, backoff with jitter (the policy's Rng), the overall deadline
@@ -106,8 +106,8 @@ export class RetrySession {
     return Math.max(0, this.expiresAtMs - nowMs);
   }
 
-  /** The current attempt succeeded: the session is over. (`nowMs` is kept for symmetry and future use.) */
-  succeeded(_nowMs: number): void {
+  /** The current attempt succeeded: the session is over (the call already paid its deposit). */
+  succeeded(): void {
     this.#assertRunning('succeeded');
     this.#done = true;
   }

@@ -163,7 +163,9 @@ export class RetryPolicy {
   ): Promise<T> {
     const timekeeper = this.#timekeeper;
     // The scope already combines deadlineMs with the caller's deadline.
-    const session = new RetrySession(this.#rules, timekeeper.now(), scope ? scope.expiresAtMs : Infinity);
+    // The clock is read only where a decision needs it (a deposit, a failure): on the success path
+    // without a budget, execute() reads no clock at all.
+    const session = new RetrySession(this.#rules, this.#rules.budget ? timekeeper.now() : 0, scope ? scope.expiresAtMs : Infinity);
     const stopReason = (): 'aborted' | 'deadline' => (userSignal?.aborted ? 'aborted' : 'deadline');
     for (;;) {
       // A spent deadline (or an abort that raced the wait's end) must not start another attempt.
@@ -172,7 +174,7 @@ export class RetryPolicy {
       try {
         const work = fn({ attempt: session.attempt, signal, deadline: scope });
         const value = aborted ? await Promise.race([work, aborted]) : await work;
-        session.succeeded(timekeeper.now());
+        session.succeeded();
         return value;
       } catch (error) {
         lastError = error;

@@ -192,7 +192,7 @@ export function runRetryDuplicates(seed: number, withKey: boolean): DuplicatesRe
         if (!p || r.transfer !== p.request.transfer || r.attempt !== p.attempt || p.timer === undefined) return;
         env.clearTimer(p.timer);
         p.timer = undefined;
-        p.session.succeeded(env.monoNowMs());
+        p.session.succeeded();
         acknowledged++;
         startNext();
       });

@@ -185,7 +185,7 @@ export function runRetryStorm(seed: number, variant: StormVariant): StormResult 
         env.clearTimer(state.timer);
         state.timer = undefined;
         if (reply.ok) {
-          state.session.succeeded(env.monoNowMs());
+          state.session.succeeded();
           succeeded++;
           end(reply.call);
         } else {
