@@ -254,7 +254,8 @@ export class ReplicaNode implements Replica {
 
   // ------------------------------------------------------------------ dispatch
 
-  #dispatchWrite(request: WriteRequest): void {
+  /** Propose here (leader), forward to the leader (`hint` first, when a peer named one), or wait for one. */
+  #dispatchWrite(request: WriteRequest, hint: NodeId | null = null): void {
     const node = this.#node!;
     if (this.#role === 'leader') {
       const r = node.propose(request.bytes);
@@ -269,7 +270,7 @@ export class ReplicaNode implements Replica {
         return;
       }
     }
-    const leader = this.#leader;
+    const leader = hint ?? this.#leader;
     if (leader === null || leader === this.id) {
       this.#book.waiting.push(request);
       return;
@@ -360,8 +361,8 @@ export class ReplicaNode implements Replica {
       // That node never proposed it: safe to send again, to whoever leads now.
       request.redirects++;
       request.sent = false;
-      if (outcome.error.leader != null && outcome.error.leader !== this.id && this.#leader === null) this.#leader = outcome.error.leader;
-      this.#dispatchWrite(request);
+      const hint = outcome.error.leader;
+      this.#dispatchWrite(request, this.#leader === null && typeof hint === 'string' && hint !== this.id ? hint : null);
       return;
     }
     this.#settle(request, outcome);
