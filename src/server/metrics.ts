@@ -45,11 +45,16 @@ export class ServerMetrics {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
       registers,
     });
+    const drainNow = (): void => this.drain();
     this.#fsyncSeconds = new Histogram({
       name: 'faultline_fsync_duration_seconds',
       help: 'Latency of the fsyncs the replica waited for',
       buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
       registers,
+      // Serialised before the counters: drain here too, or a first scrape shows no samples.
+      collect() {
+        drainNow();
+      },
     });
     const exported = { proposals: 0, commits: 0, elections: 0 };
     const counterFrom = (name: string, help: string, key: keyof typeof exported): void => {
