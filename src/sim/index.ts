@@ -27,6 +27,7 @@ export { formatTraceTime } from './trace.js';
 export type { TraceSink } from './trace.js';
 
 export { registerWorkload, getWorkload, listWorkloads } from './workload.js';
+export { ViolationLog } from './violation-log.js';
 export type { Workload, WorkloadContext, WorkloadRun, WorkloadResult, Violation } from './workload.js';
 export { runSeed, replayCommand, resolveWorkload, DEFAULT_SIM_TIME_MS } from './runner.js';
 export type { SeedRunOptions, SeedReport } from './runner.js';

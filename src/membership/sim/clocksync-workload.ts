@@ -23,7 +23,7 @@
  * bound can be promised across it.
  */
 import type { Env, NodeId } from '../../env/index.js';
-import type { Simulation, Violation, Workload, WorkloadContext, WorkloadRun } from '../../sim/index.js';
+import { ViolationLog, type Simulation, type Workload, type WorkloadContext, type WorkloadRun } from '../../sim/index.js';
 import type { Rng } from '../../core/random/rng.js';
 import { ClockSyncMonitor, parseClockSyncMessage } from '../../core/time/index.js';
 
@@ -35,7 +35,6 @@ const MAX_SAMPLE_AGE_MS = 3 * SYNC_INTERVAL_MS;
 const CHECK_MS = 100;
 const GARBAGE_CLIENT = 'garbage';
 const GARBAGE_EVERY_MS = 300;
-const MAX_REPORTED_PER_KIND = 3;
 
 export const clocksyncWorkload: Workload = {
   name: 'clocksync',
@@ -67,7 +66,7 @@ class ClocksyncRun implements WorkloadRun {
   readonly #bootMs: Float64Array;
   readonly #mustFlagSinceMs: Float64Array;
   readonly #clearSinceMs: Float64Array;
-  readonly #violations = new Map<string, { count: number; examples: string[] }>();
+  readonly #violations = new ViolationLog(3);
   /** Set at the heal: the checks start at `#checkFromMs`. */
   #checkFromMs = Infinity;
   #slackMs = 0;
@@ -115,7 +114,7 @@ class ClocksyncRun implements WorkloadRun {
     env.onMessage((from, raw) => {
       const m = parseClockSyncMessage(raw);
       if (m === undefined) {
-        if (from !== GARBAGE_CLIENT) this.#violate('malformed', `${me} could not parse a message from ${from}`);
+        if (from !== GARBAGE_CLIENT) this.#violations.add('malformed', `${me} could not parse a message from ${from}`);
         return;
       }
       if (m.type === 'clock-sync-request') {
@@ -123,7 +122,7 @@ class ClocksyncRun implements WorkloadRun {
         return;
       }
       const accepted = monitor.receive(from, m);
-      if (from === GARBAGE_CLIENT && accepted) this.#violate('garbage-accepted', `${me} accepted a forged response from ${from}`);
+      if (from === GARBAGE_CLIENT && accepted) this.#violations.add('garbage-accepted', `${me} accepted a forged response from ${from}`);
       if (accepted) this.#samples++;
       this.#evaluate(i);
     });
@@ -150,7 +149,7 @@ class ClocksyncRun implements WorkloadRun {
     if (this.#sim.nowMs < this.#checkFromMs) return;
     const truth = this.#truth(i);
     if (truth.mustNotFlag) {
-      this.#violate('false-flag', `${this.#names[i]} took itself out at ${round(this.#sim.nowMs)} ms, but ${truth.near} of ${truth.live} live peers are within ${this.#toleranceMs} ms of it (true offsets)`);
+      this.#violations.add('false-flag', `${this.#names[i]} took itself out at ${round(this.#sim.nowMs)} ms, but ${truth.near} of ${truth.live} live peers are within ${this.#toleranceMs} ms of it (true offsets)`);
     }
   }
 
@@ -230,15 +229,15 @@ class ClocksyncRun implements WorkloadRun {
       }
       const truth = this.#truth(i);
       const health = view.monitor.check();
-      if (health.peers < truth.live) this.#violate('sync-stalled', `${name} has fresh samples of ${health.peers} of ${truth.live} live peers at ${round(now)} ms`);
+      if (health.peers < truth.live) this.#violations.add('sync-stalled', `${name} has fresh samples of ${health.peers} of ${truth.live} live peers at ${round(now)} ms`);
       this.#mustFlagSinceMs[i] = truth.mustFlag ? (this.#mustFlagSinceMs[i] < 0 ? now : this.#mustFlagSinceMs[i]) : -1;
       this.#clearSinceMs[i] = truth.mustNotFlag ? (this.#clearSinceMs[i] < 0 ? now : this.#clearSinceMs[i]) : -1;
       if (truth.mustFlag && !view.flagged && now - this.#mustFlagSinceMs[i] > this.#detectionBoundMs) {
-        this.#violate('skew-unflagged', `${name} is more than ${round(this.#toleranceMs + this.#slackMs)} ms from a majority of live peers since ${round(this.#mustFlagSinceMs[i])} ms and has not flagged itself`);
+        this.#violations.add('skew-unflagged', `${name} is more than ${round(this.#toleranceMs + this.#slackMs)} ms from a majority of live peers since ${round(this.#mustFlagSinceMs[i])} ms and has not flagged itself`);
         this.#mustFlagSinceMs[i] = now; // one report per bound
       }
       if (truth.mustNotFlag && view.flagged && now - this.#clearSinceMs[i] > this.#detectionBoundMs) {
-        this.#violate('stuck-flag', `${name} is still out of service at ${round(now)} ms, though ${truth.near} of ${truth.live} live peers are within tolerance since ${round(this.#clearSinceMs[i])} ms`);
+        this.#violations.add('stuck-flag', `${name} is still out of service at ${round(now)} ms, though ${truth.near} of ${truth.live} live peers are within tolerance since ${round(this.#clearSinceMs[i])} ms`);
         this.#clearSinceMs[i] = now;
       }
     }
@@ -246,23 +245,10 @@ class ClocksyncRun implements WorkloadRun {
   }
 
   finish() {
-    const violations: Violation[] = [];
-    for (const [kind, v] of this.#violations) {
-      for (const message of v.examples) violations.push({ kind, message });
-      if (v.count > v.examples.length) violations.push({ kind, message: `… and ${v.count - v.examples.length} more ${kind} violations` });
-    }
+    const violations = this.#violations.list();
     return { violations, ops: { ok: this.#samples, fail: 0, info: this.#flags } };
   }
 
-  #violate(kind: string, message: string): void {
-    let v = this.#violations.get(kind);
-    if (v === undefined) {
-      v = { count: 0, examples: [] };
-      this.#violations.set(kind, v);
-    }
-    v.count++;
-    if (v.examples.length < MAX_REPORTED_PER_KIND) v.examples.push(message);
-  }
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;

@@ -21,7 +21,7 @@
  *   and counted, never acted on.
  */
 import type { Env, NodeId } from '../../env/index.js';
-import type { Simulation, Violation, Workload, WorkloadContext, WorkloadRun } from '../../sim/index.js';
+import { ViolationLog, type Simulation, type Workload, type WorkloadContext, type WorkloadRun } from '../../sim/index.js';
 import type { Rng } from '../../core/random/rng.js';
 import { suspicionTimeoutMs } from '../arithmetic.js';
 import { encodeMessages } from '../codec.js';
@@ -39,7 +39,6 @@ const SCRIPT_DELAY_MS = 1_000;
 const LEAVE_LINGER_MS = 3_000;
 const GARBAGE_CLIENT = 'garbage';
 const GARBAGE_EVERY_MS = 500;
-const MAX_REPORTED_PER_KIND = 3;
 
 export interface MembershipBounds {
   /** Minimum suspicion timeout for the cluster size. */
@@ -94,7 +93,7 @@ class MembershipRun implements WorkloadRun {
   readonly #lastIncarnation: Int32Array;
   /** Per member: start of its current down stretch, −1 when up. */
   readonly #downSinceMs: Float64Array;
-  readonly #violations = new Map<string, { count: number; examples: string[] }>();
+  readonly #violations = new ViolationLog(3);
   #healAtMs = -1;
   #leaver: NodeId | undefined;
   #scriptedCrash: NodeId | undefined;
@@ -143,7 +142,7 @@ class MembershipRun implements WorkloadRun {
       }
       const before = node.stats.garbage;
       node.receive(from, message);
-      if (node.stats.garbage !== before + 1) this.#violate('garbage-accepted', `${me} did not drop a corrupted packet from ${from}`);
+      if (node.stats.garbage !== before + 1) this.#violations.add('garbage-accepted', `${me} did not drop a corrupted packet from ${from}`);
     });
     node.start();
     if (!first) node.join(this.#names.filter((x) => x !== me));
@@ -183,7 +182,7 @@ class MembershipRun implements WorkloadRun {
     const disturbed = this.#disturbedMs[subject];
     if (!sim.isUp(e.member) || sim.nowMs - disturbed <= this.#bounds.excuseWindowMs) return;
     const since = disturbed === -Infinity ? 'never disturbed' : `last disturbed ${round(sim.nowMs - disturbed)} ms before`;
-    this.#violate('false-death', `${this.#names[observer]} declared ${e.member} dead at ${round(sim.nowMs)} ms, but it was live and connected (${since}; window ${round(this.#bounds.excuseWindowMs)} ms)`);
+    this.#violations.add('false-death', `${this.#names[observer]} declared ${e.member} dead at ${round(sim.nowMs)} ms, but it was live and connected (${since}; window ${round(this.#bounds.excuseWindowMs)} ms)`);
   }
 
   /** Sample every host: up, restarted, paused for long, on a cut link. Links only matter before the heal. */
@@ -257,7 +256,7 @@ class MembershipRun implements WorkloadRun {
         const view = node.member(subject)?.state;
         const deadSince = this.#deadSince[o * n + s];
         if (subject === this.#leaver) {
-          if (view === 'alive' || view === 'suspect') this.#violate('leave-unseen', `${observer} still sees ${subject} ${view} after it left`);
+          if (view === 'alive' || view === 'suspect') this.#violations.add('leave-unseen', `${observer} still sees ${subject} ${view} after it left`);
           continue;
         }
         const downSince = this.#downSinceMs[s];
@@ -266,32 +265,19 @@ class MembershipRun implements WorkloadRun {
           if (end < deadline) continue;
           // Unknown is fine: the dead were reaped (or never learned of, by a member that rejoined later).
           if (view === 'alive' || view === 'suspect') {
-            this.#violate('crash-undetected', `${observer} still sees ${subject} ${view}, down since ${round(downSince)} ms (bound ${round(bound)} ms)`);
+            this.#violations.add('crash-undetected', `${observer} still sees ${subject} ${view}, down since ${round(downSince)} ms (bound ${round(bound)} ms)`);
           } else if (view !== undefined && deadSince > deadline) {
-            this.#violate('crash-undetected', `${observer} declared ${subject} dead at ${round(deadSince)} ms, after the bound (${round(deadline)} ms)`);
+            this.#violations.add('crash-undetected', `${observer} declared ${subject} dead at ${round(deadSince)} ms, after the bound (${round(deadline)} ms)`);
           }
         } else if (view !== 'alive') {
-          this.#violate('not-converged', `${observer} sees live ${subject} as ${view ?? 'unknown'} at the end`);
+          this.#violations.add('not-converged', `${observer} sees live ${subject} as ${view ?? 'unknown'} at the end`);
         }
       }
     }
-    const violations: Violation[] = [];
-    for (const [kind, v] of this.#violations) {
-      for (const message of v.examples) violations.push({ kind, message });
-      if (v.count > v.examples.length) violations.push({ kind, message: `… and ${v.count - v.examples.length} more ${kind} violations` });
-    }
+    const violations = this.#violations.list();
     return { violations, ops: { ok: this.#detections, fail: 0, info: this.#refutations } };
   }
 
-  #violate(kind: string, message: string): void {
-    let v = this.#violations.get(kind);
-    if (v === undefined) {
-      v = { count: 0, examples: [] };
-      this.#violations.set(kind, v);
-    }
-    v.count++;
-    if (v.examples.length < MAX_REPORTED_PER_KIND) v.examples.push(message);
-  }
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;

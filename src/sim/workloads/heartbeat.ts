@@ -2,7 +2,8 @@ import type { Env, NodeId } from '../../env/index.js';
 import { crc32c } from '../../core/checksum/index.js';
 import { worldOf, type Simulation } from '../simulation.js';
 import type { World } from '../world.js';
-import type { Violation, Workload, WorkloadContext, WorkloadRun } from '../workload.js';
+import { ViolationLog } from '../violation-log.js';
+import type { Workload, WorkloadContext, WorkloadRun } from '../workload.js';
 
 /** Heartbeats are sent this often on each node's monotonic clock. */
 export const HEARTBEAT_INTERVAL_MS = 100;
@@ -14,7 +15,6 @@ const MAX_RECORDS = 256;
 /** A record: u32 LE index, u32 LE crc32c of those 4 bytes. */
 const RECORD_BYTES = 8;
 /** Violations of one kind kept in the report (the count is still exact). */
-const MAX_REPORTED_PER_KIND = 3;
 
 interface Beat {
   readonly from: NodeId;
@@ -88,7 +88,7 @@ class HeartbeatRun implements WorkloadRun {
   /** Per node: records acknowledged durable (fsync of the log done after its creation was). */
   readonly #acked: Float64Array;
   readonly #dirDurable: Uint8Array;
-  readonly #violations = new Map<string, { count: number; examples: string[] }>();
+  readonly #violations = new ViolationLog(3);
   #delivered = 0;
   #sentTotal = 0;
 
@@ -139,11 +139,11 @@ class HeartbeatRun implements WorkloadRun {
     /** Checks every callback; returns this node's monotonic reading. */
     const guard = (what: string): number => {
       if (!self.up || self.paused || self.starts !== incarnation) {
-        this.#violate('ran-while-down', `${me} ran a ${what} at ${sim.nowMs} ms while ${self.paused ? 'paused' : 'down or replaced'}`);
+        this.#violations.add('ran-while-down', `${me} ran a ${what} at ${sim.nowMs} ms while ${self.paused ? 'paused' : 'down or replaced'}`);
       }
       const mono = env.monoNowMs();
       if (mono < this.#lastMonoMs[i]) {
-        this.#violate('mono-backwards', `${me}'s monotonic clock went from ${this.#lastMonoMs[i]} to ${mono} ms`);
+        this.#violations.add('mono-backwards', `${me}'s monotonic clock went from ${this.#lastMonoMs[i]} to ${mono} ms`);
       }
       this.#lastMonoMs[i] = mono;
       return mono;
@@ -166,7 +166,7 @@ class HeartbeatRun implements WorkloadRun {
       env.setTimer(HEARTBEAT_INTERVAL_MS, () => {
         const late = guard('timer') - setAtMono;
         if (late < HEARTBEAT_INTERVAL_MS - 1e-6) {
-          this.#violate('timer-early', `${me}'s ${HEARTBEAT_INTERVAL_MS} ms timer fired after ${late} ms of its monotonic clock`);
+          this.#violations.add('timer-early', `${me}'s ${HEARTBEAT_INTERVAL_MS} ms timer fired after ${late} ms of its monotonic clock`);
         }
         onFire();
         arm(onFire);
@@ -208,7 +208,7 @@ class HeartbeatRun implements WorkloadRun {
   #recover(env: Env, i: number): number {
     const data = env.disk.read(LOG_FILE);
     if (data === undefined) {
-      if (this.#acked[i] > 0) this.#violate('durability', `${env.nodeId} lost its whole log (${this.#acked[i]} records acknowledged durable)`);
+      if (this.#acked[i] > 0) this.#violations.add('durability', `${env.nodeId} lost its whole log (${this.#acked[i]} records acknowledged durable)`);
       return 0;
     }
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -223,13 +223,13 @@ class HeartbeatRun implements WorkloadRun {
       }
       const value = view.getUint32(at, true);
       if (value !== count) {
-        this.#violate('corruption-undetected', `${env.nodeId}'s record ${count} passed its checksum but holds ${value}`);
+        this.#violations.add('corruption-undetected', `${env.nodeId}'s record ${count} passed its checksum but holds ${value}`);
         break;
       }
       count++;
     }
     if (!corrupted && count < this.#acked[i]) {
-      this.#violate('durability', `${env.nodeId} recovered ${count} records but ${this.#acked[i]} were acknowledged durable`);
+      this.#violations.add('durability', `${env.nodeId} recovered ${count} records but ${this.#acked[i]} were acknowledged durable`);
     }
     if (count * RECORD_BYTES < data.length) env.disk.truncate(LOG_FILE, count * RECORD_BYTES);
     // What we kept is now the truth: later acknowledgements count from here.
@@ -242,38 +242,38 @@ class HeartbeatRun implements WorkloadRun {
     const m = raw as Beat;
     const f = typeof m === 'object' && m !== null ? m.fromIndex : -1;
     if (!(f >= 0 && f < this.#n) || this.#nodes[f] !== from || m.from !== from || m.to !== me) {
-      this.#violate('invented-message', `${me} received ${JSON.stringify(raw)} claiming to be from ${from}`);
+      this.#violations.add('invented-message', `${me} received ${JSON.stringify(raw)} claiming to be from ${from}`);
       return;
     }
     const link = f * this.#n + i;
     if (!(m.seq >= 0 && m.seq < this.#sent[link])) {
-      this.#violate('invented-message', `${me} received seq ${m.seq} from ${from}, which only sent ${this.#sent[link]}`);
+      this.#violations.add('invented-message', `${me} received seq ${m.seq} from ${from}, which only sent ${this.#sent[link]}`);
     }
     if (m.cutAtSend || this.#world.isBlocked(this.#simIndex[f], si)) {
-      this.#violate('partition-crossed', `${from}→${me} seq ${m.seq} crossed a cut link (${m.cutAtSend ? 'cut at send' : 'cut now'})`);
+      this.#violations.add('partition-crossed', `${from}→${me} seq ${m.seq} crossed a cut link (${m.cutAtSend ? 'cut at send' : 'cut now'})`);
     }
     if (this.#checkFifo && m.seq <= this.#lastSeq[link]) {
-      this.#violate('fifo', `${from}→${me} delivered seq ${m.seq} after seq ${this.#lastSeq[link]}`);
+      this.#violations.add('fifo', `${from}→${me} delivered seq ${m.seq} after seq ${this.#lastSeq[link]}`);
     }
     this.#lastSeq[link] = Math.max(this.#lastSeq[link], m.seq);
     this.#received[link]++;
     this.#delivered++;
     if (this.#checkOnce && this.#received[link] > this.#sent[link]) {
-      this.#violate('duplicate', `${from}→${me} delivered ${this.#received[link]} messages but only ${this.#sent[link]} were sent`);
+      this.#violations.add('duplicate', `${from}→${me} delivered ${this.#received[link]} messages but only ${this.#sent[link]} were sent`);
     }
     if (this.#healAtMs >= 0 && this.#firstAfterHealMs[link] < 0) this.#firstAfterHealMs[link] = sim.nowMs;
 
     // Elapsed time since this peer was last heard: the monotonic clock is the right tool.
     const prevMono = mono[f];
     if (nowMono - prevMono < 0) {
-      this.#violate('mono-backwards', `${me} measured ${nowMono - prevMono} ms since it last heard ${from}`);
+      this.#violations.add('mono-backwards', `${me} measured ${nowMono - prevMono} ms since it last heard ${from}`);
     }
     mono[f] = nowMono;
     if (this.#bug === 'wall-clock-elapsed') {
       const nowWall = env.wallNowMs();
       const prevWall = wall[f];
       if (nowWall - prevWall < 0) {
-        this.#violate('negative-elapsed', `${me} measured ${round(nowWall - prevWall)} ms since it last heard ${from}: elapsed time taken from the wall clock`);
+        this.#violations.add('negative-elapsed', `${me} measured ${round(nowWall - prevWall)} ms since it last heard ${from}: elapsed time taken from the wall clock`);
       }
       wall[f] = nowWall;
     }
@@ -295,30 +295,17 @@ class HeartbeatRun implements WorkloadRun {
         const first = this.#firstAfterHealMs[link];
         if (this.#healAtMs >= 0 && (first < 0 || first - this.#healAtMs > this.#boundMs)) {
           const heard = first < 0 ? 'never heard' : `first heard ${round(first - this.#healAtMs)} ms`;
-          this.#violate('liveness', `${to} ${heard} from ${from} after the heal (bound ${round(this.#boundMs)} ms)`);
+          this.#violations.add('liveness', `${to} ${heard} from ${from} after the heal (bound ${round(this.#boundMs)} ms)`);
         }
         if (this.#checkLost && this.#sentAtHeal !== undefined && this.#received[link] < this.#sentAtHeal[link]) {
-          this.#violate('lost', `${from}→${to}: ${this.#sentAtHeal[link]} sent before the heal, only ${this.#received[link]} arrived, with loss, partitions and crashes off`);
+          this.#violations.add('lost', `${from}→${to}: ${this.#sentAtHeal[link]} sent before the heal, only ${this.#received[link]} arrived, with loss, partitions and crashes off`);
         }
       }
     }
-    const violations: Violation[] = [];
-    for (const [kind, v] of this.#violations) {
-      for (const message of v.examples) violations.push({ kind, message });
-      if (v.count > v.examples.length) violations.push({ kind, message: `… and ${v.count - v.examples.length} more ${kind} violations` });
-    }
+    const violations = this.#violations.list();
     return { violations, ops: { ok: this.#delivered, fail: 0, info: Math.max(0, this.#sentTotal - this.#delivered) } };
   }
 
-  #violate(kind: string, message: string): void {
-    let v = this.#violations.get(kind);
-    if (v === undefined) {
-      v = { count: 0, examples: [] };
-      this.#violations.set(kind, v);
-    }
-    v.count++;
-    if (v.examples.length < MAX_REPORTED_PER_KIND) v.examples.push(message);
-  }
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
