@@ -6,7 +6,10 @@
  * the servers' CPU time per operation.
  *
  *   node dist-bench/bench/cluster/main.js [--seconds 5] [--warmup 1] [--system-warmup 10] [--clients 1,16,64]
- *                                         [--mode leader|spread] [--skip-etcd] [--json FILE]
+ *                                         [--mode leader|spread] [--skip-etcd] [--ops put,get,client-put]
+ *                                         [--node-flags "--cpu-prof --cpu-prof-dir=DIR"] [--json FILE]
+ *
+ * The nodes run dist/ (a copy taken at start): `npm run build` first.
  *
  * `leader` (default): every client talks to the leader, the best case for
  * both (faultline/client routes there too). `spread`: clients round-robin
@@ -15,9 +18,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { ChaosCluster } from '../../src/cli/chaos/cluster.js';
 import { findLeader } from '../../src/cli/chaos/nemesis.js';
-import { cpuMs } from './cpu.js';
+import { cpuMs, mainThreadCpuMs } from './cpu.js';
 import { findOrInstallEtcd, startEtcd } from './etcd.js';
 import { runLoad, runOpLoad } from './load.js';
 import { createClient } from '../../src/client/index.js';
@@ -31,11 +35,25 @@ interface Flags {
   clients: number[];
   mode: 'leader' | 'spread';
   skipEtcd: boolean;
+  /** Which measurements to run (all by default). */
+  ops: ReadonlyArray<'put' | 'get' | 'client-put'>;
+  /** Flags for `node` itself on every Faultline node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+  nodeFlags: string[];
   json: string | undefined;
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { seconds: 5, warmup: 1, systemWarmup: 10, clients: [1, 16, 64], mode: 'leader', skipEtcd: false, json: undefined };
+  const flags: Flags = {
+    seconds: 5,
+    warmup: 1,
+    systemWarmup: 10,
+    clients: [1, 16, 64],
+    mode: 'leader',
+    skipEtcd: false,
+    ops: ['put', 'get', 'client-put'],
+    nodeFlags: [],
+    json: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string => {
@@ -49,11 +67,18 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--clients') flags.clients = v().split(',').map(Number);
     else if (a === '--mode') flags.mode = v() === 'spread' ? 'spread' : 'leader';
     else if (a === '--skip-etcd') flags.skipEtcd = true;
+    else if (a === '--ops') flags.ops = v().split(',').map(parseOp);
+    else if (a === '--node-flags') flags.nodeFlags = v().split(' ').filter((f) => f !== '');
     else if (a === '--json') flags.json = v();
     else throw new Error(`unknown flag ${a}`);
   }
   if (!(flags.seconds > 0) || !flags.clients.every((c) => Number.isInteger(c) && c > 0)) throw new Error('bad --seconds or --clients');
   return flags;
+}
+
+function parseOp(op: string): 'put' | 'get' | 'client-put' {
+  if (op === 'put' || op === 'get' || op === 'client-put') return op;
+  throw new Error(`--ops: unknown op ${op} (put, get, client-put)`);
 }
 
 const KEYS = 1000;
@@ -65,6 +90,8 @@ interface Target {
   readonly system: 'faultline' | 'etcd';
   readonly endpoints: string[];
   readonly pids: () => number[];
+  /** The process of the member the load goes to in `leader` mode. */
+  readonly leaderPid: () => number | undefined;
   readonly put: (c: number, n: number) => Request;
   readonly get: (c: number, n: number) => Request;
   readonly okPut: (status: number, body: string) => boolean;
@@ -79,6 +106,12 @@ interface Row {
   readonly clients: number;
   readonly result: LoadResult;
   readonly serverCpuMsPerOp: number;
+  /** The leader process alone (all its threads), per op. */
+  readonly leaderCpuMsPerOp: number;
+  /** Share of the wall time the leader's main thread (its event loop) was on a CPU, 0 … 1. */
+  readonly leaderMainBusy: number;
+  /** This process (the load generator), per op: it shares the machine's cores with the servers. */
+  readonly loadCpuMsPerOp: number;
   /** Faultline: the leader's persist-and-fsync rounds per op, and their mean duration. */
   readonly fsyncsPerOp?: number;
   readonly fsyncMeanMs?: number;
@@ -105,11 +138,12 @@ async function scrapeFsyncs(endpoint: string): Promise<{ count: number; seconds:
   }
 }
 
-function faultlineTarget(endpoints: string[], pids: () => number[]): Target {
+function faultlineTarget(endpoints: string[], pids: () => number[], leaderPid: () => number | undefined): Target {
   return {
     system: 'faultline',
     endpoints,
     pids,
+    leaderPid,
     fsyncs: () => scrapeFsyncs(endpoints[0]),
     put: (c, n) => ({ method: 'PUT', path: `/v1/kv/${keyOf(c, n)}`, body: faultlineBodies.get(keyOf(c, n)) }),
     get: (c, n) => ({ method: 'GET', path: `/v1/kv/${keyOf(c, n)}` }),
@@ -118,11 +152,12 @@ function faultlineTarget(endpoints: string[], pids: () => number[]): Target {
   };
 }
 
-function etcdTarget(endpoints: string[], pids: number[]): Target {
+function etcdTarget(endpoints: string[], pids: number[], leaderPid: number | undefined): Target {
   return {
     system: 'etcd',
     endpoints,
     pids: () => pids,
+    leaderPid: () => leaderPid,
     put: (c, n) => ({ method: 'POST', path: '/v3/kv/put', body: etcdPutBodies.get(keyOf(c, n)) }),
     get: (c, n) => ({ method: 'POST', path: '/v3/kv/range', body: etcdGetBodies.get(keyOf(c, n)) }),
     okPut: (status, body) => status === 200 && !body.includes('"error"'),
@@ -131,8 +166,12 @@ function etcdTarget(endpoints: string[], pids: number[]): Target {
 }
 
 /** Load each system for a while before measuring: V8 needs seconds of traffic to optimise the hot paths (etcd is compiled ahead of time). */
+function rawOps(flags: Flags): Array<'put' | 'get'> {
+  return (['put', 'get'] as const).filter((op) => flags.ops.includes(op));
+}
+
 async function warmUp(target: Target, flags: Flags): Promise<void> {
-  for (const op of ['put', 'get'] as const) {
+  for (const op of rawOps(flags)) {
     await runLoad({
       endpoints: target.endpoints,
       concurrency: 16,
@@ -147,10 +186,10 @@ async function warmUp(target: Target, flags: Flags): Promise<void> {
 async function measure(target: Target, flags: Flags, log: (line: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
   await warmUp(target, flags);
-  for (const op of ['put', 'get'] as const) {
+  for (const op of rawOps(flags)) {
     for (const clients of flags.clients) {
       const fsyncBefore = await target.fsyncs?.();
-      const cpuBefore = cpuMs(target.pids());
+      const cpuBefore = sampleCpu(target);
       const result = await runLoad({
         endpoints: target.endpoints,
         concurrency: clients,
@@ -159,11 +198,11 @@ async function measure(target: Target, flags: Flags, log: (line: string) => void
         request: op === 'put' ? target.put : target.get,
         ok: op === 'put' ? target.okPut : target.okGet,
       });
-      const cpu = cpuMs(target.pids()) - cpuBefore;
+      const cpu = cpuSince(target, cpuBefore);
       const fsyncAfter = await target.fsyncs?.();
       // CPU over warm-up + measurement, divided by the ops of both (warm-up ops ≈ rate × warm-up).
       const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
-      const row: Row = { system: target.system, op, clients, result, serverCpuMsPerOp: totalOps > 0 ? cpu / totalOps : NaN };
+      const row: Row = { system: target.system, op, clients, result, ...perOp(cpu, totalOps) };
       if (fsyncBefore !== undefined && fsyncAfter !== undefined && fsyncAfter.count > fsyncBefore.count) {
         const n = fsyncAfter.count - fsyncBefore.count;
         Object.assign(row, { fsyncsPerOp: n / totalOps, fsyncMeanMs: ((fsyncAfter.seconds - fsyncBefore.seconds) * 1000) / n });
@@ -171,7 +210,7 @@ async function measure(target: Target, flags: Flags, log: (line: string) => void
       rows.push(row);
       log(
         `  ${target.system.padEnd(9)} ${op} ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
-          `  server CPU ${row.serverCpuMsPerOp.toFixed(3)} ms/op` +
+          cpuText(row) +
           (row.fsyncsPerOp === undefined ? '' : `  leader fsync rounds ${row.fsyncsPerOp.toFixed(3)}/op, mean ${row.fsyncMeanMs!.toFixed(2)} ms`) +
           `${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
       );
@@ -181,26 +220,73 @@ async function measure(target: Target, flags: Flags, log: (line: string) => void
   return rows;
 }
 
+interface CpuSample {
+  readonly wallMs: number;
+  readonly serversMs: number;
+  readonly leaderMs: number;
+  readonly leaderMainMs: number;
+  readonly loadMs: number;
+}
+
+function sampleCpu(target: Target): CpuSample {
+  const leader = target.leaderPid();
+  const load = process.cpuUsage();
+  return {
+    wallMs: performance.now(),
+    serversMs: cpuMs(target.pids()),
+    leaderMs: leader === undefined ? 0 : cpuMs([leader]),
+    leaderMainMs: leader === undefined ? 0 : mainThreadCpuMs(leader),
+    loadMs: (load.user + load.system) / 1000,
+  };
+}
+
+function cpuSince(target: Target, before: CpuSample): CpuSample {
+  const now = sampleCpu(target);
+  return {
+    wallMs: now.wallMs - before.wallMs,
+    serversMs: now.serversMs - before.serversMs,
+    leaderMs: now.leaderMs - before.leaderMs,
+    leaderMainMs: now.leaderMainMs - before.leaderMainMs,
+    loadMs: now.loadMs - before.loadMs,
+  };
+}
+
+function perOp(cpu: CpuSample, ops: number): Pick<Row, 'serverCpuMsPerOp' | 'leaderCpuMsPerOp' | 'leaderMainBusy' | 'loadCpuMsPerOp'> {
+  return {
+    serverCpuMsPerOp: ops > 0 ? cpu.serversMs / ops : NaN,
+    leaderCpuMsPerOp: ops > 0 ? cpu.leaderMs / ops : NaN,
+    leaderMainBusy: cpu.leaderMainMs / cpu.wallMs,
+    loadCpuMsPerOp: ops > 0 ? cpu.loadMs / ops : NaN,
+  };
+}
+
+function cpuText(row: Row): string {
+  return (
+    `  CPU ms/op: servers ${row.serverCpuMsPerOp.toFixed(3)} (leader ${row.leaderCpuMsPerOp.toFixed(3)}, its main thread ${(100 * row.leaderMainBusy).toFixed(0)}% busy)` +
+    ` load generator ${row.loadCpuMsPerOp.toFixed(3)}`
+  );
+}
+
 /** Puts through faultline/client (a session and an Idempotency-Key on every write, leader discovery): one client object per load client. */
 async function measureClientPuts(endpoints: string[], target: Target, flags: Flags, log: (line: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
   for (const clients of flags.clients) {
     const pool = Array.from({ length: clients }, () => createClient({ endpoints }));
-    const cpuBefore = cpuMs(target.pids());
+    const cpuBefore = sampleCpu(target);
     const result = await runOpLoad({
       concurrency: clients,
       warmupMs: flags.warmup * 1000,
       durationMs: flags.seconds * 1000,
       op: (c, n) => pool[c].kv.put(keyOf(c, n), VALUE),
     });
-    const cpu = cpuMs(target.pids()) - cpuBefore;
+    const cpu = cpuSince(target, cpuBefore);
     for (const client of pool) client.close();
     const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
-    const row: Row = { system: 'faultline', op: 'client-put', clients, result, serverCpuMsPerOp: totalOps > 0 ? cpu / totalOps : NaN };
+    const row: Row = { system: 'faultline', op: 'client-put', clients, result, ...perOp(cpu, totalOps) };
     rows.push(row);
     log(
       `  faultline client-put ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
-        `  server CPU ${row.serverCpuMsPerOp.toFixed(3)} ms/op${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
+        `${cpuText(row)}${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
     );
   }
   return rows;
@@ -218,13 +304,19 @@ async function prefill(target: Target): Promise<void> {
   }
 }
 
+/**
+ * The leader's totals worth reading after a run: fsync count and time,
+ * proposals, commits, elections, HTTP requests per route and status, and
+ * the transport's frame and message counts — no histogram buckets.
+ */
+const SUMMARY_METRICS = /^faultline_(fsync_duration_seconds_(count|sum)|raft_(proposals|commits|elections)_total|raft_term|http_requests_total|transport_events)[{ ]/;
+
 async function metricsSummary(endpoint: string): Promise<string> {
   try {
     const text = await (await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
     return text
       .split('\n')
-      .filter((l) => /^faultline_(fsync|proposals|commits|elections|http_request)/.test(l) && !l.startsWith('#'))
-      .slice(0, 40)
+      .filter((l) => SUMMARY_METRICS.test(l))
       .join('\n');
   } catch (error) {
     return `(no /metrics: ${error instanceof Error ? error.message : String(error)})`;
@@ -241,7 +333,13 @@ async function main(): Promise<void> {
   );
   const rows: Row[] = [];
 
-  const cluster = await ChaosCluster.create({ workDir: join(workDir, 'faultline'), random: () => 0.5, direct: true, logLevel: 'warn' });
+  const cluster = await ChaosCluster.create({
+    workDir: join(workDir, 'faultline'),
+    random: () => 0.5,
+    direct: true,
+    logLevel: 'warn',
+    nodeFlags: flags.nodeFlags,
+  });
   let metrics = '';
   try {
     await cluster.startAll();
@@ -253,10 +351,15 @@ async function main(): Promise<void> {
     if (leader === undefined) throw new Error('faultline elected no leader within 10 s');
     const endpoints = flags.mode === 'leader' ? [cluster.node(leader).httpUrl] : cluster.endpoints;
     log(`faultline: 3 nodes, leader ${leader}; load goes to ${endpoints.join(', ')}`);
-    const target = faultlineTarget(endpoints, () => cluster.nodes.map((n) => n.pid).filter((p): p is number => p !== undefined));
+    const leaderNode = cluster.node(leader);
+    const target = faultlineTarget(
+      endpoints,
+      () => cluster.nodes.map((n) => n.pid).filter((p): p is number => p !== undefined),
+      () => leaderNode.pid,
+    );
     await prefill(target);
     rows.push(...(await measure(target, flags, log)));
-    rows.push(...(await measureClientPuts(endpoints, target, flags, log)));
+    if (flags.ops.includes('client-put')) rows.push(...(await measureClientPuts(endpoints, target, flags, log)));
     metrics = await metricsSummary(cluster.node(leader).httpUrl);
   } finally {
     await cluster.stopAll();
@@ -273,7 +376,7 @@ async function main(): Promise<void> {
         const leaderUrl = (await etcd.leader()) ?? etcd.endpoints[0];
         const endpoints = flags.mode === 'leader' ? [leaderUrl] : etcd.endpoints;
         log(`etcd ${etcd.version}: 3 members; load goes to ${endpoints.join(', ')}`);
-        const target = etcdTarget(endpoints, etcd.pids);
+        const target = etcdTarget(endpoints, etcd.pids, etcd.pids[etcd.endpoints.indexOf(leaderUrl)]);
         await prefill(target);
         rows.push(...(await measure(target, flags, log)));
       } finally {

@@ -17,7 +17,7 @@ import type { Env, NodeId, TimerId } from '../env/index.js';
 import type { DurableState, Entry, RaftInspection, ReadState, Ready, Snapshot, SoftState } from '../raft/index.js';
 import { RaftNode, RaftStorage, isNotLeaderError } from '../raft/index.js';
 import type { Command, GetValue, ServiceResult } from '../services/index.js';
-import { LeaseKeeper, ServiceStateMachine, decodeCommand, encodeCommand, getCommand, isInvalidCommandError } from '../services/index.js';
+import { LeaseKeeper, ServiceStateMachine, decodeCommand, encodeCanonicalCommand, encodeCommand, getCommand, isInvalidCommandError } from '../services/index.js';
 import type { Replica, ReplicaError, ReplicaMetrics, ReplicaObserver, ReplicaOptions, ReplicaOutcome, ReplicaStatus, ReadConsistency } from './api.js';
 import type { ReplicaSettings } from './config.js';
 import { resolveReplicaSettings } from './config.js';
@@ -70,6 +70,13 @@ export class ReplicaNode implements Replica {
   readonly #seenForwards = new Set<string>();
   #metrics = { proposals: 0, commits: 0, elections: 0, forwarded: 0, reads: 0, overloaded: 0, copiesRepaired: 0 };
   #fsyncSamples: number[] = [];
+  /**
+   * Commands this node proposed, by their entry data (the same Uint8Array
+   * object ends up in the log entry): applying them skips decoding and
+   * re-validating bytes the leader itself encoded a moment ago. Weak: an
+   * entry that leaves memory takes its command along.
+   */
+  readonly #proposed = new WeakMap<Uint8Array, Command>();
   readonly #dropped = new Map<string, number>();
 
   constructor(options: ReplicaOptions) {
@@ -130,7 +137,9 @@ export class ReplicaNode implements Replica {
     let bytes: Uint8Array;
     try {
       if (KEEPER_ONLY.has(command.type)) throw new TypeError(`"${command.type}" is proposed by the leader's lease keeper, not by clients`);
-      bytes = encodeCommand(command);
+      const encoded = encodeCanonicalCommand(command);
+      bytes = encoded.bytes;
+      this.#proposed.set(bytes, encoded.command);
     } catch (error) {
       const message = isInvalidCommandError(error) || error instanceof TypeError ? error.message : String(error);
       return this.#later(() => done({ ok: false, error: replicaError('invalid', message, true) }));
@@ -342,6 +351,7 @@ export class ReplicaNode implements Replica {
       return;
     }
     const r = this.#node!.propose(envelope.cmd);
+    if (r.ok) this.#proposed.set(envelope.cmd, command);
     if (!r.ok) {
       reply(isNotLeaderError(r.error) ? replicaError('not_leader', r.error.message, true, r.error.leaderHint) : replicaError('overloaded', r.error.message, true));
       return;
@@ -492,7 +502,7 @@ export class ReplicaNode implements Replica {
     // Invariant: entries are applied in index order without gaps.
     if (entry.index !== this.#applied + 1) throw new Error(`replica ${this.id}: invariant broken: applying ${entry.index} after ${this.#applied}`);
     let result: ServiceResult<unknown> | null = null;
-    if (entry.kind === 'normal') result = this.#sm!.apply(entry);
+    if (entry.kind === 'normal') result = this.#sm!.apply(entry, this.#proposed.get(entry.data));
     this.#applied = entry.index;
     this.#metrics.commits++;
     this.#observer?.onApply?.(this.id, entry);

@@ -6,6 +6,7 @@
  * the replica into a histogram.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HttpRequestMetrics } from './request-metrics.js';
 import type { Replica } from '../replica/api.js';
 import type { Transport } from '../node/index.js';
 import type { IdIssuer } from './id-issuer.js';
@@ -21,8 +22,8 @@ export interface MetricsSources {
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  readonly httpRequests: Counter<'route' | 'method' | 'status'>;
-  readonly httpSeconds: Histogram<'route' | 'method'>;
+  /** Per-request counts and latencies (cheap on the hot path; see request-metrics.ts). */
+  readonly http: HttpRequestMetrics;
   readonly #fsyncSeconds: Histogram;
   readonly #sources: MetricsSources;
   readonly #last = { proposals: 0, commits: 0, elections: 0 };
@@ -32,19 +33,7 @@ export class ServerMetrics {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ node: sources.nodeId });
     collectDefaultMetrics({ register: this.registry, prefix: 'faultline_process_' });
-    this.httpRequests = new Counter({
-      name: 'faultline_http_requests_total',
-      help: 'HTTP requests by route pattern, method and status',
-      labelNames: ['route', 'method', 'status'],
-      registers,
-    });
-    this.httpSeconds = new Histogram({
-      name: 'faultline_http_request_duration_seconds',
-      help: 'HTTP request latency by route pattern and method',
-      labelNames: ['route', 'method'],
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
-      registers,
-    });
+    this.http = new HttpRequestMetrics(this.registry);
     const drainNow = (): void => this.drain();
     this.#fsyncSeconds = new Histogram({
       name: 'faultline_fsync_duration_seconds',

@@ -96,10 +96,7 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
       connectionsMax: SERVER_LIMITS.connectionsMax,
       nowSeconds: () => clocks.monoNowMs() / 1000,
       log: (level, event, fields) => logger[level]({ event, ...fields }, event),
-      onRequest: (route, method, status, seconds) => {
-        metrics.httpRequests.inc({ route, method, status: String(status) });
-        metrics.httpSeconds.observe({ route, method }, seconds);
-      },
+      onRequest: (route, method, status, seconds) => metrics.http.record(route, method, status, seconds),
     });
     await listen(server, config.http.host, config.http.port);
     cleanup.unshift(() => closeServer(server));

@@ -26,6 +26,16 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: fal
  * @throws InvalidCommandError for a bad field, or field `command` when the encoding exceeds LIMITS.commandBytesMax
  */
 export function encodeCommand(command: Command): Uint8Array {
+  return encodeCanonicalCommand(command).bytes;
+}
+
+/**
+ * `encodeCommand`, also returning the canonical command the bytes encode —
+ * exactly what `decodeCommand(bytes)` would give back — so a host that
+ * applies its own proposal can skip decoding it (`ServiceStateMachine.apply`).
+ * @throws InvalidCommandError as `encodeCommand`
+ */
+export function encodeCanonicalCommand(command: Command): { readonly bytes: Uint8Array; readonly command: Command } {
   const canonical = validateCommand(command);
   const body = packr.pack(canonical);
   const out = new Uint8Array(1 + body.byteLength);
@@ -34,7 +44,7 @@ export function encodeCommand(command: Command): Uint8Array {
   if (out.byteLength > LIMITS.commandBytesMax) {
     throw new InvalidCommandError('command', `encodes to ${out.byteLength} bytes, more than the limit of ${LIMITS.commandBytesMax}`);
   }
-  return out;
+  return { bytes: out, command: canonical };
 }
 
 /**

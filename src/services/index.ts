@@ -24,7 +24,7 @@ export {
   registerSessionCommand,
   withSession,
 } from './commands.js';
-export { encodeCommand, decodeCommand, COMMAND_CODEC_VERSION } from './codec.js';
+export { encodeCommand, encodeCanonicalCommand, decodeCommand, COMMAND_CODEC_VERSION } from './codec.js';
 export { validateCommand } from './validate.js';
 export { SNAPSHOT_FORMAT_VERSION } from './snapshot.js';
 export { isOk } from './results.js';

@@ -130,8 +130,12 @@ export class ServiceStateMachine {
    * with non-decreasing terms (an out-of-order entry is a host bug and
    * throws). Bad entry data never throws: it applies as an
    * `invalid_command` result and changes nothing but `appliedIndex`.
+   *
+   * `decoded`, when the host has it, is the command `entry.data` encodes (as
+   * `encodeCanonicalCommand` returned it with those very bytes): decoding is
+   * then skipped. The leader passes its own proposals this way.
    */
-  apply(entry: ServiceEntry): ApplyResult {
+  apply(entry: ServiceEntry, decoded?: Command): ApplyResult {
     const s = this.#state;
     if (!Number.isSafeInteger(entry.index) || entry.index <= s.appliedIndex) {
       throw new Error(`ServiceStateMachine.apply: invariant broken: entry index ${entry.index} must be > appliedIndex ${s.appliedIndex}`);
@@ -143,7 +147,7 @@ export class ServiceStateMachine {
     s.appliedTerm = entry.term;
     let command: Command;
     try {
-      command = decodeCommand(entry.data);
+      command = decoded ?? decodeCommand(entry.data);
     } catch (e) {
       if (!isInvalidCommandError(e)) throw e;
       return fail('invalid_command', e.message, { field: e.field });

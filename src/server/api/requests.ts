@@ -20,7 +20,7 @@ export const RESERVED_KEY_PREFIX = '_faultline/';
 
 export function checkKey(key: string, field = 'key'): void {
   if (key.length === 0) throw invalidField(field, 'must not be empty');
-  const bytes = encoder.encode(key).length;
+  const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > LIMITS.keyBytesMax) throw tooLarge(field, bytes, LIMITS.keyBytesMax);
 }
 
@@ -31,7 +31,7 @@ export function checkWritableKey(key: string): void {
 
 export function checkLockName(name: string, field = 'name'): void {
   if (name.length === 0) throw invalidField(field, 'must not be empty');
-  const bytes = encoder.encode(name).length;
+  const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > LIMITS.lockNameBytesMax) throw tooLarge(field, bytes, LIMITS.lockNameBytesMax);
 }
 

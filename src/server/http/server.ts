@@ -39,19 +39,27 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const startedS = options.nowSeconds();
     let route = 'unmatched';
     inFlight++;
-    handle(req, (label) => (route = label))
-      .catch((e: unknown) => errorReply(e, options))
-      .then((reply) => {
+    // One settle path for sync and async handlers, without a promise chain per request.
+    const finish = (reply: Reply): void => {
+      inFlight--;
+      try {
         send(res, reply, req);
         options.onRequest?.(route, req.method ?? '?', reply.status, options.nowSeconds() - startedS);
-      })
-      .catch((e: unknown) => {
+      } catch (e) {
         options.log('error', 'http.send-failed', { error: e instanceof Error ? e.message : String(e) });
         res.destroy();
-      })
-      .finally(() => {
-        inFlight--;
-      });
+      }
+    };
+    const fail = (e: unknown): void => finish(errorReply(e, options));
+    let reply: Promise<Reply> | Reply;
+    try {
+      reply = handle(req, (label) => (route = label));
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    if (reply instanceof Promise) reply.then(finish, fail);
+    else finish(reply);
   });
   server.maxConnections = options.connectionsMax;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -67,7 +75,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
     } else socket.destroy();
   });
 
-  async function handle(req: IncomingMessage, setRoute: (label: string) => void): Promise<Reply> {
+  /** Throws (an ApiError, or a bug) or returns the handler's reply. */
+  function handle(req: IncomingMessage, setRoute: (label: string) => void): Promise<Reply> | Reply {
     const rawUrl = req.url ?? '/';
     if (rawUrl.length > options.urlCharsMax) {
       throw new ApiError(414, 'too_large', `the URL is ${rawUrl.length} characters; the limit is ${options.urlCharsMax}`, { field: 'url' });
@@ -76,7 +85,6 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
     if (!path.startsWith('/')) throw new ApiError(400, 'invalid_request', 'the URL path must start with /', { field: 'url' });
-    const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
     if (tokenBytes !== undefined && !OPEN_PATHS.has(path)) checkToken(req, tokenBytes);
     if (options.accepting !== undefined && !options.accepting() && path !== '/health') {
       throw new ApiError(503, 'unavailable', 'this node is starting or stopping', { definite: true }, { 'Retry-After': '1' });
@@ -90,13 +98,17 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const match = options.router.match(method, path);
     setRoute(match.label);
     let body: Promise<unknown> | undefined;
+    let query: URLSearchParams | undefined;
     const ctx: RequestContext = {
       req,
       method,
       path,
-      query,
+      // Parsed on first use: most requests have no query string.
+      get query() {
+        return (query ??= new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)));
+      },
       params: match.params,
-      body: () => (body ??= readBody(req, options.bodyBytesMax).then((bytes) => parseJsonBody(bytes))),
+      body: () => (body ??= readBody(req, options.bodyBytesMax).then(parseJsonBody)),
     };
     return match.handler(ctx);
   }
@@ -125,8 +137,8 @@ function send(res: ServerResponse, reply: Reply, req: IncomingMessage): void {
   const headers: Record<string, string | number> = {
     'content-type': reply.contentType ?? 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
-    ...reply.headers,
   };
+  if (reply.headers !== undefined) Object.assign(headers, reply.headers);
   // A request whose body we did not read to the end (413, early errors) leaves bytes on the socket: close it.
   if (!req.complete) headers.connection = 'close';
   res.writeHead(reply.status, headers);
