@@ -130,4 +130,7 @@ function main(): void {
   for (const f of s.inclusive.filter((f) => f.name !== '(idle)' && f.name !== '(root)').slice(0, top)) process.stdout.write(line(`${f.name}  ${f.where}`, f.ms) + '\n');
 }
 
-if (process.argv[1]?.endsWith('profile.js')) main();
+if (process.argv[1]?.endsWith('profile.js')) {
+  process.stdout.on('error', () => process.exit(0)); // piped into head
+  main();
+}
