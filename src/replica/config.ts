@@ -67,7 +67,7 @@ export function resolveReplicaSettings(options: ReplicaOptions): ReplicaSettings
     readMode,
     maxClockDriftRate,
     maxInflightRequests: int('maxInflightRequests', options.maxInflightRequests, 1024, 1),
-    snapshotEveryEntries: int('snapshotEveryEntries', options.snapshotEveryEntries, 1000, 1),
+    snapshotEveryEntries: int('snapshotEveryEntries', options.snapshotEveryEntries, 10_000, 1),
     readRetryMs: 2 * electionTicks * tickIntervalMs,
     copies: int('storage.copies', storage.copies, 2, 1),
     segmentBytesMax: int('storage.segmentBytesMax', storage.segmentBytesMax, 64 * 1024 * 1024, 4096),
