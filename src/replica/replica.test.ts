@@ -147,6 +147,33 @@ describe('replica', () => {
     else throw new Error('expected a timeout');
   });
 
+  it('a write forwarded to a leader that dies goes to the next leader (with a session) or is answered unknown at once (without), not at its deadline', () => {
+    const timeoutMs = 5000;
+    const c = cluster(3, { requestTimeoutMs: timeoutMs });
+    c.sim.runFor(1000);
+    const oldLeader = c.leader()!;
+    const follower = c.ids.find((id) => id !== oldLeader)!;
+    const session = okValue<{ clientId: number }>(c.call((done) => c.r(follower).submit(registerSessionCommand(), done)));
+    const withS = withSession(putCommand({ key: 'k', value: bytes('once') }), { clientId: session.clientId, seq: 1, ackedSeq: 0 });
+    const outcomes: Array<{ what: string; atMs: number; outcome: ReplicaOutcome<ServiceResult<unknown>> }> = [];
+    const startMs = c.sim.nowMs;
+    c.r(follower).submit(withS, (outcome) => outcomes.push({ what: 'session', atMs: c.sim.nowMs, outcome }));
+    c.r(follower).submit(putCommand({ key: 'plain', value: bytes('v') }), (outcome) => outcomes.push({ what: 'plain', atMs: c.sim.nowMs, outcome }));
+    c.sim.crash(oldLeader); // the forwards are on the wire or in its log; it answers neither
+    c.sim.runFor(timeoutMs + 500);
+    const newLeader = c.leader();
+    expect(newLeader).toBeDefined();
+    expect(newLeader).not.toBe(oldLeader);
+    expect(outcomes.map((o) => o.what).sort()).toEqual(['plain', 'session']);
+    for (const o of outcomes) expect(o.atMs - startMs, o.what).toBeLessThan(timeoutMs / 2);
+    const s = outcomes.find((o) => o.what === 'session')!.outcome;
+    expect(okValue<{ revision: number }>(s).revision).toBeGreaterThan(0);
+    expect(c.r(newLeader!).stateMachine!.get('k').kv!.version).toBe(1); // applied once, whichever copy made it
+    const plain = outcomes.find((o) => o.what === 'plain')!.outcome;
+    if (plain.ok) expect(plain.result.ok).toBe(true); // the new leader committed the old leader's copy in time
+    else expect(plain.error).toMatchObject({ code: 'no_quorum', definite: false });
+  });
+
   it('bounds requests in flight: the next one is overloaded, definitely', () => {
     const c = cluster(3, { maxInflightRequests: 2, requestTimeoutMs: 300 });
     c.sim.isolate('n1');

@@ -152,7 +152,10 @@ export class ReplicaNode implements Replica {
       settled: false,
       sent: false,
       forwardId: null,
+      forwardedTo: null,
       redirects: 0,
+      exactlyOnce: 'session' in command && command.session !== undefined,
+      resent: false,
     };
     this.#book.track(request);
     this.#dispatchWrite(request);
@@ -290,6 +293,7 @@ export class ReplicaNode implements Replica {
     }
     const id = this.#nextId();
     request.forwardId = id;
+    request.forwardedTo = leader;
     request.sent = true;
     this.#book.forwards.set(id, request);
     this.#metrics.forwarded++;
@@ -366,11 +370,12 @@ export class ReplicaNode implements Replica {
     if (request === undefined) return; // late, duplicated, or timed out already
     this.#book.forwards.delete(envelope.id);
     request.forwardId = null;
+    request.forwardedTo = null;
     const outcome = envelope.outcome;
     if (!outcome.ok && outcome.error.definite && outcome.error.code === 'not_leader' && request.redirects < REDIRECTS_MAX) {
       // That node never proposed it: safe to send again, to whoever leads now.
       request.redirects++;
-      request.sent = false;
+      request.sent = request.resent; // an earlier copy, sent before a leader change, may still apply
       const hint = outcome.error.leader;
       this.#dispatchWrite(request, this.#leader === null && typeof hint === 'string' && hint !== this.id ? hint : null);
       return;
@@ -477,7 +482,38 @@ export class ReplicaNode implements Replica {
     const st = this.#node!.inspect();
     this.#env.log('replica.role', { role: soft.role, leader: soft.leader, term: st.term, commit: st.commit, last: st.lastIndex });
     if (wasLeader && soft.role !== 'leader') this.#keeper!.steppedDown();
-    if (soft.leader !== null) this.#dispatchWaiting();
+    if (soft.leader !== null) {
+      this.#reforward(soft.leader);
+      this.#dispatchWaiting();
+    }
+  }
+
+  /**
+   * A new leader is known: writes still waiting on the node they were
+   * forwarded to (an old leader, perhaps dead) do not wait out their
+   * deadline. With a session the state machine applies a command at most
+   * once, so it goes again to the new leader (a retry: a copy the old leader
+   * logged and the new one commits is answered from the session). Without
+   * one, a second copy could apply too — or be refused because the first
+   * did — so it is answered at once as an unknown outcome (`no_quorum`, not
+   * definite): what its deadline would have said, up to a timeout sooner.
+   */
+  #reforward(leader: NodeId): void {
+    if (this.#book.forwards.size === 0) return;
+    for (const request of [...this.#book.forwards.values()]) {
+      const was = request.forwardedTo;
+      if (was === leader || request.settled) continue;
+      this.#book.forwards.delete(request.forwardId!);
+      request.forwardId = null;
+      request.forwardedTo = null;
+      if (request.exactlyOnce && request.redirects < REDIRECTS_MAX) {
+        request.redirects++;
+        request.resent = true;
+        this.#dispatchWrite(request);
+      } else {
+        this.#settle(request, { ok: false, error: replicaError('no_quorum', `${String(was)} stopped leading before it answered; the outcome is unknown`, false) });
+      }
+    }
   }
 
   /** A snapshot from the leader replaces the state machine. False when it could not (the replica failed). */

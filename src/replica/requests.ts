@@ -24,12 +24,18 @@ export interface WriteRequest {
   readonly done: WriteDone;
   readonly deadlineMs: number;
   settled: boolean;
-  /** It reached a log (proposed here or forwarded): a timeout is then an unknown outcome. */
+  /** It may have reached a log (proposed here or forwarded, by this attempt or an earlier one): a timeout is then an unknown outcome. */
   sent: boolean;
   /** Forward id while waiting for the leader's reply. */
   forwardId: string | null;
-  /** Definite not_leader answers followed so far. */
+  /** The node it was forwarded to, while waiting for its reply. */
+  forwardedTo: NodeId | null;
+  /** Definite not_leader answers followed, and re-forwards after a leader change, so far. */
   redirects: number;
+  /** The command carries a session: the state machine applies it at most once, so sending it again is safe. */
+  readonly exactlyOnce: boolean;
+  /** Sent again after a leader change: an earlier copy may still apply, so its outcome is never definite again. */
+  resent: boolean;
 }
 
 export interface ReadRequest {
@@ -109,6 +115,7 @@ export class RequestBook {
     if (request.kind === 'write') {
       if (request.forwardId !== null) this.forwards.delete(request.forwardId);
       request.forwardId = null;
+      request.forwardedTo = null;
     } else {
       for (const c of request.contexts) this.readsByContext.delete(c);
     }
