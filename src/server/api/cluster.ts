@@ -33,9 +33,16 @@ export function clusterView(api: ApiContext): ClusterView {
   const ids = new Set<string>([...Object.keys(api.httpUrls), ...s.members.map((m) => m.id), api.nodeId]);
   const members: MemberView[] = [...ids].sort().map((id) => {
     const isSelf = id === api.nodeId;
-    const role: ReplicaMember['role'] =
-      id === s.leader ? 'leader' : isSelf ? (s.role as ReplicaMember['role']) : (roles.get(id) ?? (s.leader !== null ? 'follower' : 'unknown'));
     const h = health.get(id);
+    // A peer the φ detector calls down has no role we know: Raft's view of it (or of its leadership) is its last one.
+    const down = !isSelf && (h === undefined || h.status === 'down');
+    const role: ReplicaMember['role'] = down
+      ? 'unknown'
+      : id === s.leader
+        ? 'leader'
+        : isSelf
+          ? (s.role as ReplicaMember['role'])
+          : (roles.get(id) ?? (s.leader !== null ? 'follower' : 'unknown'));
     const base = { id, httpUrl: api.httpUrls[id] ?? null, role };
     if (isSelf) return { ...base, health: 'up', self: true };
     return h ? { ...base, health: h.status, phi: h.phi } : { ...base, health: 'down' };
