@@ -24,7 +24,29 @@ export interface ServerConfig {
   readonly httpPeers: Readonly<Record<NodeId, string>>;
   readonly allowClockSkew: boolean;
   readonly logLevel: LevelWithSilent;
+  /** Heartbeat and election timing, as Raft ticks (the same on every node). */
+  readonly raftTiming: RaftTiming;
 }
+
+/**
+ * `--heartbeat-interval-ms` and `--election-timeout-ms` as the replica takes
+ * them. Raft ticks at the largest interval ≤ 10 ms that divides both, so
+ * the defaults (10 ms, 100 ms) are exactly 1 and 10 ticks of 10 ms.
+ */
+export interface RaftTiming {
+  readonly heartbeatIntervalMs: number;
+  /** The lower end: a follower's timeout is drawn from [t, 2t). */
+  readonly electionTimeoutMs: number;
+  readonly tickIntervalMs: number;
+  readonly heartbeatTicks: number;
+  readonly electionTicks: number;
+}
+
+export const RAFT_TIMING_DEFAULTS = Object.freeze({ heartbeatIntervalMs: 10, electionTimeoutMs: 100 });
+/** etcd's rules: an election timeout at least 5 heartbeats long, at most 50 s. */
+export const ELECTION_HEARTBEATS_MIN = 5;
+export const ELECTION_TIMEOUT_MS_MAX = 50_000;
+const TICK_MS_MAX = 10;
 
 export interface StartFlags {
   id?: string;
@@ -37,6 +59,8 @@ export interface StartFlags {
   httpPeers?: string;
   allowClockSkew?: boolean;
   logLevel?: string;
+  heartbeatIntervalMs?: string;
+  electionTimeoutMs?: string;
 }
 
 export class UsageError extends Error {
@@ -80,7 +104,42 @@ export function parseStartFlags(flags: StartFlags, environment: NodeJS.ProcessEn
   }
   const logLevel = (flags.logLevel ?? 'info') as LevelWithSilent;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(flags.logLevel)}`);
-  return { id, peers, listen, http, dataDir, clusterSecret, token, httpPeers, allowClockSkew: flags.allowClockSkew === true, logLevel };
+  const raftTiming = parseRaftTiming(flags.heartbeatIntervalMs, flags.electionTimeoutMs);
+  return { id, peers, listen, http, dataDir, clusterSecret, token, httpPeers, allowClockSkew: flags.allowClockSkew === true, logLevel, raftTiming };
+}
+
+/** `--heartbeat-interval-ms` / `--election-timeout-ms` (strings from the command line, or undefined for the defaults). */
+export function parseRaftTiming(heartbeat: string | undefined, election: string | undefined): RaftTiming {
+  const heartbeatIntervalMs = positiveMs(heartbeat, '--heartbeat-interval-ms', RAFT_TIMING_DEFAULTS.heartbeatIntervalMs);
+  const electionTimeoutMs = positiveMs(election, '--election-timeout-ms', RAFT_TIMING_DEFAULTS.electionTimeoutMs);
+  if (electionTimeoutMs < ELECTION_HEARTBEATS_MIN * heartbeatIntervalMs) {
+    throw new UsageError(
+      `--election-timeout-ms (${electionTimeoutMs}) must be at least ${ELECTION_HEARTBEATS_MIN} × --heartbeat-interval-ms (${heartbeatIntervalMs}): ` +
+        'a follower must not give up on a leader that misses a heartbeat or two',
+    );
+  }
+  if (electionTimeoutMs > ELECTION_TIMEOUT_MS_MAX) throw new UsageError(`--election-timeout-ms must be at most ${ELECTION_TIMEOUT_MS_MAX}, got ${electionTimeoutMs}`);
+  const g = gcd(heartbeatIntervalMs, electionTimeoutMs);
+  let tickIntervalMs = Math.min(g, TICK_MS_MAX);
+  while (g % tickIntervalMs !== 0) tickIntervalMs--;
+  return {
+    heartbeatIntervalMs,
+    electionTimeoutMs,
+    tickIntervalMs,
+    heartbeatTicks: heartbeatIntervalMs / tickIntervalMs,
+    electionTicks: electionTimeoutMs / tickIntervalMs,
+  };
+}
+
+function positiveMs(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const t = v.trim();
+  if (!/^[1-9][0-9]{0,5}$/.test(t)) throw new UsageError(`${flag} must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(v)}`);
+  return Number(t);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 function required(v: string | undefined, flag: string): string {

@@ -114,9 +114,13 @@ export async function startNode(config: ServerConfig, options: StartNodeOptions)
     // started, a failure is reported by the check below, not as a runtime fatal.
     let started = false;
     try {
+      const timing = config.raftTiming;
       replica = options.createReplica({
         env: observedEnv(handle.env, health),
         voters,
+        tickIntervalMs: timing.tickIntervalMs,
+        heartbeatTicks: timing.heartbeatTicks,
+        electionTicks: timing.electionTicks,
         ...options.replica,
         observer: {
           onFailed: (_id, reason) => {

@@ -14,6 +14,8 @@ export function registerClusterCommand(program: Command): void {
     .option('--token <token>', 'require Authorization: Bearer <token> on every node')
     .option('--allow-clock-skew', 'enable the clock-skew admin endpoint on every node (testing only)')
     .option('--log-level <level>', 'log level of every node', 'info')
+    .option('--heartbeat-interval-ms <ms>', 'Raft heartbeat interval of every node (see faultline start --help; default 10)')
+    .option('--election-timeout-ms <ms>', 'Raft election timeout of every node (see faultline start --help; default 100)')
     .action(async (flags: ClusterFlags) => {
       process.exitCode = await runClusterCommand(flags, {
         stdout: (text) => process.stdout.write(text),

@@ -21,6 +21,16 @@ export function registerStartCommand(program: Command): void {
     .option('--http-peers <list>', 'each member\'s HTTP URL as id=http://host:port,… (shown by GET /v1/cluster)')
     .option('--allow-clock-skew', 'enable POST /v1/admin/clock to offset this node\'s wall clock (testing only)')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', 'info')
+    .option(
+      '--heartbeat-interval-ms <ms>',
+      'how often the leader sends heartbeats (default 10). Must be the same on every node',
+    )
+    .option(
+      '--election-timeout-ms <ms>',
+      'how long a follower waits without hearing a leader before it starts an election, drawn from [t, 2t) (default 100). ' +
+        'At least 5 × the heartbeat interval and about 10 × the peer round-trip time (etcd\'s guidance); ' +
+        'must be the same on every node (lease TTL floors derive from it)',
+    )
     .action(async (flags: StartFlags) => {
       const createReplica = await loadCreateReplica();
       process.exitCode = await runStart(flags, createReplica, {

@@ -4,6 +4,7 @@
  * with the command printed for it); Ctrl-C stops them all cleanly.
  */
 import { relative, resolve } from 'node:path';
+import { parseRaftTiming, UsageError } from '../../server/index.js';
 import { EXIT } from '../exit-codes.js';
 import { defaultCliPath, LocalCluster } from './local-cluster.js';
 
@@ -15,6 +16,8 @@ export interface ClusterFlags {
   token?: string;
   allowClockSkew?: boolean;
   logLevel?: string;
+  heartbeatIntervalMs?: string;
+  electionTimeoutMs?: string;
 }
 
 export interface ClusterIo {
@@ -33,6 +36,17 @@ export async function runClusterCommand(flags: ClusterFlags, io: ClusterIo): Pro
     io.stderr(`faultline cluster: --base-port must leave room for base-port + 100 + nodes − 1 ≤ 65535, got ${JSON.stringify(flags.basePort)}\n`);
     return EXIT.usage;
   }
+  // Every node must run with the same timing: checked once here, passed to each.
+  const timingArgs: string[] = [];
+  try {
+    parseRaftTiming(flags.heartbeatIntervalMs, flags.electionTimeoutMs);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`faultline cluster: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  if (flags.heartbeatIntervalMs !== undefined) timingArgs.push('--heartbeat-interval-ms', flags.heartbeatIntervalMs);
+  if (flags.electionTimeoutMs !== undefined) timingArgs.push('--election-timeout-ms', flags.electionTimeoutMs);
   const dataDir = resolve(flags.dataDir ?? './data');
   const host = flags.host ?? '127.0.0.1';
   const cluster = new LocalCluster({
@@ -44,6 +58,7 @@ export async function runClusterCommand(flags: ClusterFlags, io: ClusterIo): Pro
     token: flags.token,
     allowClockSkew: flags.allowClockSkew,
     logLevel: flags.logLevel,
+    extraArgs: timingArgs,
     onExit: (id, code, signal) => {
       if (!cluster.stopping) {
         io.stderr(`faultline cluster: ${id} exited (${signal ?? `code ${code}`}); not restarting it. To restart it:\n  ${cluster.commandLine(id)}\n`);

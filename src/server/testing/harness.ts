@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { parseRaftTiming } from '../config.js';
 import type { ServerConfig } from '../config.js';
 import { startNode } from '../node.js';
 import type { RunningNode } from '../node.js';
@@ -40,6 +41,7 @@ export async function startFakeNode(overrides: Partial<ServerConfig> = {}): Prom
     httpPeers: {},
     allowClockSkew: false,
     logLevel: 'info',
+    raftTiming: parseRaftTiming(undefined, undefined),
     ...overrides,
   };
   const node = await startNode(config, { createReplica: factory.create, logDestination: sink });
