@@ -7,7 +7,8 @@
  *
  *   node dist-bench/bench/cluster/main.js [--seconds 5] [--warmup 1] [--system-warmup 10] [--clients 1,16,64]
  *                                         [--mode leader|spread] [--skip-etcd] [--ops put,get,client-put]
- *                                         [--node-flags "--cpu-prof --cpu-prof-dir=DIR"] [--json FILE]
+ *                                         [--node-flags "--cpu-prof --cpu-prof-dir=DIR"] [--start-args "--heartbeat-interval-ms 100 …"]
+ *                                         [--json FILE]
  *
  * The nodes run dist/ (a copy taken at start): `npm run build` first.
  *
@@ -39,6 +40,8 @@ interface Flags {
   ops: ReadonlyArray<'put' | 'get' | 'client-put'>;
   /** Flags for `node` itself on every Faultline node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
   nodeFlags: string[];
+  /** Extra `faultline start` flags for every node, e.g. `--heartbeat-interval-ms 100 --election-timeout-ms 1000`. */
+  startArgs: string[];
   json: string | undefined;
 }
 
@@ -52,6 +55,7 @@ function parseFlags(argv: string[]): Flags {
     skipEtcd: false,
     ops: ['put', 'get', 'client-put'],
     nodeFlags: [],
+    startArgs: [],
     json: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -69,6 +73,7 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--skip-etcd') flags.skipEtcd = true;
     else if (a === '--ops') flags.ops = v().split(',').map(parseOp);
     else if (a === '--node-flags') flags.nodeFlags = v().split(' ').filter((f) => f !== '');
+    else if (a === '--start-args') flags.startArgs = v().split(' ').filter((f) => f !== '');
     else if (a === '--json') flags.json = v();
     else throw new Error(`unknown flag ${a}`);
   }
@@ -339,6 +344,7 @@ async function main(): Promise<void> {
     direct: true,
     logLevel: 'warn',
     nodeFlags: flags.nodeFlags,
+    extraArgs: flags.startArgs,
   });
   let metrics = '';
   try {
