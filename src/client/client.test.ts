@@ -173,6 +173,15 @@ describe('client: what is retried and what is not', () => {
     expect(cluster.applied).toBe(1);
   });
 
+  it('a session registration that keeps failing ends the write after its own attempts, not attempts²', async () => {
+    const { client, cluster, tk } = setup({ maxAttempts: 3 });
+    cluster.fault = (r) => (r.path === '/v1/sessions' ? { status: 503, body: { error: { code: 'overloaded', message: 'busy' } } } : undefined);
+    const error = await rejection(tk, client.kv.put('a', '1'));
+    expect(error.code).toBe('overloaded');
+    expect(cluster.requestsTo('/v1/sessions', 'POST').length).toBe(3);
+    expect(writes(cluster)).toEqual([]);
+  });
+
   it('fails over from a refused endpoint to another one', async () => {
     const { client, cluster, tk } = setup({ leader: 0 });
     cluster.fault = (r) => (r.endpoint === URLS[0] && r.path !== '/v1/cluster' ? 'refuse' : undefined);
