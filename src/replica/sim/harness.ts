@@ -18,13 +18,13 @@ import type { History, Model } from '../../check/index.js';
 import { checkHistory } from '../../check/index.js';
 import { RaftClusterInvariants } from '../../raft/index.js';
 import type { HistoryOp, OpCounts, Simulation, Violation, WorkloadContext } from '../../sim/index.js';
+import { ViolationLog } from '../../sim/index.js';
 import type { ReplicaBug, ReplicaOptions } from '../api.js';
 import type { ReplicaNode } from '../replica.js';
 import type { ClientTiming } from './client.js';
 import { SimClient } from './client.js';
 import { replicaHost } from './host.js';
 
-/** Timing every replica workload uses (ms). */
 /**
  * Timing every replica workload uses (ms). The election timeout (300–600 ms)
  * must exceed the slowest election round the calm network after the heal
@@ -42,6 +42,17 @@ export const SIM_TIMING = Object.freeze({
   client: Object.freeze({ attemptTimeoutMs: 2000, opDeadlineMs: 5000, backoffMsMax: 40 }) satisfies ClientTiming,
   /** After the heal, every client must complete an operation within this long. */
   livenessBoundMs: 8000,
+});
+
+/**
+ * Known-bad variants below the services layer (Raft and its storage): every
+ * replica workload can expose them, so each workload's `bugs` table adds
+ * these to its own.
+ */
+export const CONSENSUS_BUGS: Readonly<Record<string, string>> = Object.freeze({
+  'forget-vote': 'does not persist the vote: a restarted node may vote twice in one term',
+  'commit-without-majority': 'the leader commits once one voter short of a majority stores an entry',
+  'no-fsync': 'never fsyncs: a crash loses what was acknowledged',
 });
 
 /** Violations of one kind kept in a report (the count stays exact). */
@@ -65,7 +76,7 @@ export class ReplicaCluster {
   /** Replicas that refused to start or stopped serving, with why. */
   readonly failures: string[] = [];
   readonly history: History = [];
-  readonly #violations = new Map<string, { count: number; examples: string[] }>();
+  readonly #violations = new ViolationLog(EXAMPLES_MAX);
   readonly #clients: Array<{ name: NodeId; client: SimClient | null; okAfterHealMs: number | null }> = [];
   #healAtMs: number | null = null;
 
@@ -136,13 +147,7 @@ export class ReplicaCluster {
   }
 
   violate(kind: string, message: string): void {
-    let v = this.#violations.get(kind);
-    if (v === undefined) {
-      v = { count: 0, examples: [] };
-      this.#violations.set(kind, v);
-    }
-    v.count++;
-    if (v.examples.length < EXAMPLES_MAX) v.examples.push(message);
+    this.#violations.add(kind, message);
   }
 
   /**
@@ -161,12 +166,7 @@ export class ReplicaCluster {
         this.violate('linearizability', `the ${model.name} checker ran out of budget (${result.unknownReason ?? 'steps'}) on ${result.ops} operations: not proven linearizable`);
       }
     }
-    const violations: Violation[] = [];
-    for (const [kind, v] of this.#violations) {
-      for (const message of v.examples) violations.push({ kind, message });
-      if (v.count > v.examples.length) violations.push({ kind, message: `… and ${v.count - v.examples.length} more ${kind} violations` });
-    }
-    return { violations, ops: this.sim.opCounts };
+    return { violations: this.#violations.list(), ops: this.sim.opCounts };
   }
 
   #checkLiveness(): void {
