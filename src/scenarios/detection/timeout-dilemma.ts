@@ -29,6 +29,7 @@ import type { Scenario, ScenarioOptions, ScenarioOutcome, ScenarioReport } from 
 import { AdaptiveSilence, FixedTimeout, PhiSilence, SuspicionLog } from './silence-detectors.js';
 import type { DetectorFamily, SilenceDetector } from './silence-detectors.js';
 import { renderTradeOffSvg } from './trade-off-plot.js';
+import type { SweepSeries } from './trade-off-plot.js';
 
 export const HEARTBEAT_INTERVAL_MS = 1_000;
 /** The peer crashes here (true time). */
@@ -73,10 +74,6 @@ const P99_TIMEOUT = {
 const SWEEP_FIXED_MS = [1_250, 1_500, 2_000, 2_500, 3_000, 3_500, 4_000, 5_000, 6_000, 8_000, 10_000, 15_000, 20_000, 30_000];
 const SWEEP_PHI_THRESHOLDS = [0.5, 1, 2, 3, 5, 8, 12, 16, 24, 32];
 const SWEEP_P99_MULTIPLIERS = [1, 1.25, 1.5, 2, 2.5, 3, 3.5, 4, 5];
-
-/** Series of the sweep, as the plot's legend names them. */
-export const SWEEP_SERIES = ['fixed timeout', 'φ, 3 s pause allowance', 'φ, no pause allowance', 'k × p99 of gaps', 'RFC 6298 on gaps'] as const;
-export type SweepSeries = (typeof SWEEP_SERIES)[number];
 
 export interface DetectorResult {
   readonly label: string;

@@ -4,7 +4,11 @@
  * the scenario's own configurations ringed and named. A self-contained SVG
  * (no scripts, fonts or external references), byte-identical for a seed.
  */
-import type { DetectorResult, SweepSeries } from './timeout-dilemma.js';
+import type { DetectorResult } from './timeout-dilemma.js';
+
+/** Series of the sweep, as the legend names them and in the order it lists them. */
+export const SWEEP_SERIES = ['fixed timeout', 'φ, 3 s pause allowance', 'φ, no pause allowance', 'k × p99 of gaps', 'RFC 6298 on gaps'] as const;
+export type SweepSeries = (typeof SWEEP_SERIES)[number];
 
 export interface TradeOffPlot {
   readonly title: string;
@@ -80,7 +84,7 @@ export function renderTradeOffSvg(plot: TradeOffPlot): string {
   const { max: xMax, step: xStep } = xAxis(Math.max(0, ...finite.map((p) => p.falseSuspicionsPerHour), ...plot.highlighted.map((p) => p.falseSuspicionsPerHour)));
   const sx = (perHour: number): number => MARGIN.left + (perHour / xMax) * PLOT_W;
   // Many configurations have no false suspicion at all: spread those sideways, one column per series, so none hides another.
-  const dodge = (p: DetectorResult): number => sx(p.falseSuspicionsPerHour) + (p.falseSuspicions === 0 ? 5 + 7 * SWEEP_ORDER.indexOf(p.series) : 0);
+  const dodge = (p: DetectorResult): number => sx(p.falseSuspicionsPerHour) + (p.falseSuspicions === 0 ? 5 + 7 * SWEEP_SERIES.indexOf(p.series) : 0);
   const sy = (ms: number): number => {
     const s = Math.min(Y_MAX_S, Math.max(Y_MIN_S, ms / 1000));
     return MARGIN.top + PLOT_H * (1 - Math.log(s / Y_MIN_S) / Math.log(Y_MAX_S / Y_MIN_S));
@@ -148,7 +152,7 @@ export function renderTradeOffSvg(plot: TradeOffPlot): string {
   // Legend under the plot.
   const legendY = MARGIN.top + PLOT_H + 64;
   let legendX = MARGIN.left;
-  SWEEP_ORDER.filter((name) => series.includes(name)).forEach((name) => {
+  SWEEP_SERIES.filter((name) => series.includes(name)).forEach((name) => {
     const x = legendX;
     legendX += 44 + 6.4 * name.length;
     out.push(`<line x1="${x}" y1="${legendY}" x2="${x + 22}" y2="${legendY}" stroke="${COLORS[name]}" stroke-width="2"/>`);
@@ -161,5 +165,3 @@ export function renderTradeOffSvg(plot: TradeOffPlot): string {
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
-
-const SWEEP_ORDER: readonly SweepSeries[] = ['fixed timeout', 'φ, 3 s pause allowance', 'φ, no pause allowance', 'k × p99 of gaps', 'RFC 6298 on gaps'];
