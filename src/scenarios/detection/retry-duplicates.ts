@@ -23,7 +23,7 @@ import { envTimekeeper, exponentialBackoff, IdempotencyStore, RetryPolicy } from
 import type { Outcome, RetrySession } from '../../core/resilience/index.js';
 import { Simulation } from '../../sim/index.js';
 import type { Env } from '../../sim/index.js';
-import type { Scenario, ScenarioOptions, ScenarioReport } from '../scenario.js';
+import type { Scenario, ScenarioOptions, ScenarioOutcome, ScenarioReport } from '../scenario.js';
 
 const CLIENTS = 3;
 const TRANSFERS_PER_CLIENT = 20;
@@ -226,7 +226,7 @@ export function runRetryDuplicates(seed: number, withKey: boolean): DuplicatesRe
   };
 }
 
-function outcome(r: DuplicatesResult): ScenarioReport['unsafe'] {
+function outcome(r: DuplicatesResult): ScenarioOutcome {
   return {
     violations: r.duplicatedTransfers,
     transfers: r.transfers,

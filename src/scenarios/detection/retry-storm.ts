@@ -31,7 +31,7 @@ import { envTimekeeper, exponentialBackoff, RetryBudget, RetryPolicy } from '../
 import type { GiveUpReason, JitterMode, RetrySession } from '../../core/resilience/index.js';
 import { Simulation } from '../../sim/index.js';
 import type { Env } from '../../sim/index.js';
-import type { Scenario, ScenarioOptions, ScenarioReport } from '../scenario.js';
+import type { Scenario, ScenarioOptions, ScenarioOutcome, ScenarioReport } from '../scenario.js';
 
 const CLIENT_NODES = 4;
 const CALLS_PER_CLIENT = 50;
@@ -230,7 +230,7 @@ export function runRetryStorm(seed: number, variant: StormVariant): StormResult 
   };
 }
 
-function summary(r: StormResult): Record<string, unknown> {
+function summary(r: StormResult): ScenarioOutcome {
   return {
     violations: r.waves,
     variant: r.variant,
@@ -277,8 +277,8 @@ export const retryStorm: Scenario = {
     return {
       scenario: 'retry-storm',
       seed,
-      unsafe: summary(none) as ReportOutcome,
-      safe: { ...(summary(full) as ReportOutcome), withBudget: summary(budget) },
+      unsafe: summary(none),
+      safe: { ...summary(full), withBudget: summary(budget) },
       story: [
         `${CLIENT_NODES * CALLS_PER_CLIENT} calls hit a crashed server at once; it is back after ${RECOVER_AT_MS / 1000} s and serves ${CAPACITY_PER_WINDOW} per ${WINDOW_MS} ms, shedding the rest.`,
         `Each call: up to ${MAX_ATTEMPTS} attempts, ${ATTEMPT_TIMEOUT_MS} ms timeout, backoff ${BACKOFF_BASE_MS} ms · 2ⁿ (cap ${BACKOFF_CAP_MS / 1000} s). Violation: a wave (over ${WAVE_LOAD_PER_WINDOW} in 100 ms).`,
@@ -294,5 +294,3 @@ export const retryStorm: Scenario = {
     };
   },
 };
-
-type ReportOutcome = ScenarioReport['unsafe'];
