@@ -17,7 +17,7 @@ import type { Workload, WorkloadContext, WorkloadRun } from '../../sim/index.js'
 import type { GetValue, PutValue, ServiceResult } from '../../services/index.js';
 import { deleteCommand, putCommand } from '../../services/index.js';
 import type { Final, SimClient } from './client.js';
-import { ReplicaCluster } from './harness.js';
+import { CONSENSUS_BUGS, ReplicaCluster } from './harness.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -25,9 +25,7 @@ const decoder = new TextDecoder();
 /** Bugs a KV history can expose (no-fencing needs locks: see the lock workload). */
 export const KV_BUGS: Readonly<Record<string, string>> = Object.freeze({
   'stale-read': 'serves linearizable reads from any replica’s local state, without ReadIndex',
-  'forget-vote': 'does not persist the vote: a restarted node may vote twice in one term',
-  'commit-without-majority': 'the leader commits once one voter short of a majority stores an entry',
-  'no-fsync': 'never fsyncs: a crash loses what was acknowledged',
+  ...CONSENSUS_BUGS,
 });
 
 interface Spec {

@@ -33,7 +33,7 @@ import {
 } from '../../services/index.js';
 import type { Final, SimClient } from './client.js';
 import { fencedRegisterModel } from './fenced-model.js';
-import { ReplicaCluster } from './harness.js';
+import { CONSENSUS_BUGS, ReplicaCluster } from './harness.js';
 
 const LOCK = 'L';
 const DATA_KEY = 'data/L';
@@ -49,9 +49,7 @@ const decoder = new TextDecoder();
 
 export const LOCK_BUGS: Readonly<Record<string, string>> = Object.freeze({
   'no-fencing': 'puts ignore their fencing token: a paused ex-holder’s late write lands over the new holder’s data',
-  'forget-vote': 'does not persist the vote: a restarted node may vote twice in one term',
-  'commit-without-majority': 'the leader commits once one voter short of a majority stores an entry',
-  'no-fsync': 'never fsyncs: a crash loses what was acknowledged',
+  ...CONSENSUS_BUGS,
 });
 
 export const lockWorkload: Workload = {
