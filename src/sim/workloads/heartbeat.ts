@@ -14,7 +14,6 @@ const LOG_FILE = 'beats.log';
 const MAX_RECORDS = 256;
 /** A record: u32 LE index, u32 LE crc32c of those 4 bytes. */
 const RECORD_BYTES = 8;
-/** Violations of one kind kept in the report (the count is still exact). */
 
 interface Beat {
   readonly from: NodeId;
@@ -88,6 +87,7 @@ class HeartbeatRun implements WorkloadRun {
   /** Per node: records acknowledged durable (fsync of the log done after its creation was). */
   readonly #acked: Float64Array;
   readonly #dirDurable: Uint8Array;
+  /** The first 3 messages of each kind (the count stays exact). */
   readonly #violations = new ViolationLog(3);
   #delivered = 0;
   #sentTotal = 0;
@@ -305,7 +305,6 @@ class HeartbeatRun implements WorkloadRun {
     const violations = this.#violations.list();
     return { violations, ops: { ok: this.#delivered, fail: 0, info: Math.max(0, this.#sentTotal - this.#delivered) } };
   }
-
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
