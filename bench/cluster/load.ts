@@ -64,89 +64,67 @@ function percentile(sorted: Float64Array, p: number): number {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const bases = options.endpoints.map((e) => new URL(e));
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  const startMs = performance.now();
-  const measureFromMs = startMs + options.warmupMs;
-  const endMs = measureFromMs + options.durationMs;
-  let measuredOps = 0;
-  const client = async (c: number): Promise<void> => {
-    const base = bases[c % bases.length];
-    for (let n = 0; ; n++) {
-      const t0 = performance.now();
-      if (t0 >= endMs) return;
-      let ok = false;
-      try {
-        const res = await send(agent, base, options.request(c, n));
-        ok = options.ok(res.status, res.body);
-        if (!ok && firstError === undefined) firstError = `${res.status} ${res.body.slice(0, 200)}`;
-      } catch (error) {
-        if (firstError === undefined) firstError = error instanceof Error ? error.message : String(error);
-      }
-      const t1 = performance.now();
-      if (t0 >= measureFromMs && t1 <= endMs) {
-        if (ok) {
-          latencies.push(t1 - t0);
-          measuredOps++;
-        } else errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, (_, c) => client(c)));
-  agent.destroy();
-  const sorted = Float64Array.from(latencies).sort();
-  return {
-    ops: measuredOps,
-    errors,
-    opsPerSecond: measuredOps / (options.durationMs / 1000),
-    p50Ms: percentile(sorted, 0.5),
-    p99Ms: percentile(sorted, 0.99),
-    maxMs: sorted.length > 0 ? sorted[sorted.length - 1] : NaN,
-    firstError,
-  };
+  try {
+    return await closedLoop(options, async (c, n) => {
+      const res = await send(agent, bases[c % bases.length], options.request(c, n));
+      return options.ok(res.status, res.body) ? undefined : `${res.status} ${res.body.slice(0, 200)}`;
+    });
+  } finally {
+    agent.destroy();
+  }
 }
 
 /** The same closed loop, but each client runs `op(client, n)` (e.g. a faultline/client call) instead of a raw request. */
-export async function runOpLoad(options: {
+export function runOpLoad(options: {
   readonly concurrency: number;
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly op: (client: number, n: number) => Promise<unknown>;
 }): Promise<LoadResult> {
+  return closedLoop(options, async (c, n) => {
+    await options.op(c, n);
+    return undefined;
+  });
+}
+
+/**
+ * `concurrency` clients, each calling `attempt(client, n)` back to back until
+ * the window ends. An attempt fails by resolving to a message or by throwing;
+ * only attempts that start after the warm-up and end inside the window count.
+ */
+async function closedLoop(
+  options: { readonly concurrency: number; readonly warmupMs: number; readonly durationMs: number },
+  attempt: (client: number, n: number) => Promise<string | undefined>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
   const measureFromMs = performance.now() + options.warmupMs;
   const endMs = measureFromMs + options.durationMs;
-  let measuredOps = 0;
-  await Promise.all(
-    Array.from({ length: options.concurrency }, async (_, c) => {
-      for (let n = 0; ; n++) {
-        const t0 = performance.now();
-        if (t0 >= endMs) return;
-        let ok = true;
-        try {
-          await options.op(c, n);
-        } catch (error) {
-          ok = false;
-          if (firstError === undefined) firstError = error instanceof Error ? error.message : String(error);
-        }
-        const t1 = performance.now();
-        if (t0 >= measureFromMs && t1 <= endMs) {
-          if (ok) {
-            latencies.push(t1 - t0);
-            measuredOps++;
-          } else errors++;
-        }
+  const client = async (c: number): Promise<void> => {
+    for (let n = 0; ; n++) {
+      const t0 = performance.now();
+      if (t0 >= endMs) return;
+      let failure: string | undefined;
+      try {
+        failure = await attempt(c, n);
+      } catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
       }
-    }),
-  );
+      if (failure !== undefined && firstError === undefined) firstError = failure;
+      const t1 = performance.now();
+      if (t0 >= measureFromMs && t1 <= endMs) {
+        if (failure === undefined) latencies.push(t1 - t0);
+        else errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, (_, c) => client(c)));
   const sorted = Float64Array.from(latencies).sort();
   return {
-    ops: measuredOps,
+    ops: sorted.length,
     errors,
-    opsPerSecond: measuredOps / (options.durationMs / 1000),
+    opsPerSecond: sorted.length / (options.durationMs / 1000),
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
     maxMs: sorted.length > 0 ? sorted[sorted.length - 1] : NaN,
