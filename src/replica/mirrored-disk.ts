@@ -364,15 +364,14 @@ export class MirroredDisk implements Disk {
         continue;
       }
       if (merged.intact.every((ok) => ok)) continue;
-      let good: Uint8Array | null = null;
+      const good = this.#goodBytes(copies, merged);
       for (let k = 0; k < this.copies; k++) {
         if (merged.intact[k]) continue;
         const name = this.#copy(file, k);
         const copy = copies[k];
-        if (copy !== undefined && copy.length > merged.validBytes && this.#prefixIntact(copy, copies, merged)) {
-          this.#inner.truncate(name, merged.validBytes); // only an unacknowledged tail too many
+        if (copy !== undefined && copy.length > merged.validBytes && sameRange(copy, good, 0, merged.validBytes)) {
+          this.#inner.truncate(name, merged.validBytes); // its only fault: an unacknowledged tail too many
         } else {
-          good ??= this.#goodBytes(copies, merged);
           this.#writeCopy(name, good);
         }
         repairs.push(name);
@@ -384,12 +383,6 @@ export class MirroredDisk implements Disk {
       else this.#fsyncAll(repairs, true, done);
     }
     return { filesChecked, bytesChecked, copiesRepaired, unrecoverable };
-  }
-
-  /** Does `copy` hold every merged frame intact (its only fault is extra bytes after them)? */
-  #prefixIntact(copy: Uint8Array, copies: ReadonlyArray<Uint8Array | undefined>, merged: Merged): boolean {
-    const ref = this.#goodBytes(copies, merged);
-    return sameRange(copy, ref, 0, merged.validBytes);
   }
 
   /** The valid frames, as stored (headers included), from whichever copy verifies each. */
