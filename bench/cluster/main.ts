@@ -31,7 +31,7 @@ import type { LoadResult, Request } from './load.js';
 interface Flags {
   seconds: number;
   warmup: number;
-  /** Seconds of load on each system before its first measurement. */
+  /** Seconds of load on each system before its first measurement: half puts, half gets (with `--ops put`, only the put half runs). */
   systemWarmup: number;
   clients: number[];
   mode: 'leader' | 'spread';
@@ -69,7 +69,11 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--warmup') flags.warmup = Number(v());
     else if (a === '--system-warmup') flags.systemWarmup = Number(v());
     else if (a === '--clients') flags.clients = v().split(',').map(Number);
-    else if (a === '--mode') flags.mode = v() === 'spread' ? 'spread' : 'leader';
+    else if (a === '--mode') {
+      const mode = v();
+      if (mode !== 'leader' && mode !== 'spread') throw new Error(`--mode: leader or spread, got ${mode}`);
+      flags.mode = mode;
+    }
     else if (a === '--skip-etcd') flags.skipEtcd = true;
     else if (a === '--ops') flags.ops = v().split(',').map(parseOp);
     else if (a === '--node-flags') flags.nodeFlags = v().split(' ').filter((f) => f !== '');
@@ -170,11 +174,16 @@ function etcdTarget(endpoints: string[], pids: number[], leaderPid: number | und
   };
 }
 
-/** Load each system for a while before measuring: V8 needs seconds of traffic to optimise the hot paths (etcd is compiled ahead of time). */
+/** The measured ops that are plain HTTP requests (client-put goes through faultline/client). */
 function rawOps(flags: Flags): Array<'put' | 'get'> {
   return (['put', 'get'] as const).filter((op) => flags.ops.includes(op));
 }
 
+/**
+ * Load each system for a while before measuring: V8 needs seconds of traffic
+ * to optimise the hot paths (etcd is compiled ahead of time). Half of
+ * `--system-warmup` per raw op.
+ */
 async function warmUp(target: Target, flags: Flags): Promise<void> {
   for (const op of rawOps(flags)) {
     await runLoad({
