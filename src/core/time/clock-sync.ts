@@ -34,6 +34,7 @@ import { EventEmitter } from '../resilience/event.js';
 import type { Event } from '../resilience/event.js';
 import type { ClockSyncSample, ClockSyncSource } from './interval.js';
 import { intersect, type IntersectionResult, type IntervalSource } from './intersection.js';
+import { ntpSample } from './ntp.js';
 import type { MonotonicClock, WallClock } from './physical.js';
 
 export interface ClockSyncRequest {
@@ -248,12 +249,13 @@ export class ClockSyncMonitor implements ClockSyncSource {
     state.pending = undefined;
     const t0 = pending.t0;
     const rttMs = t3 - t0;
-    const delayMs = rttMs - (r.sentAtMs - r.receivedAtMs);
-    if (!(rttMs >= 0) || !(delayMs >= 0)) {
+    // rtt < 0 (a monotonic clock that ran backwards) would make ntpSample throw; the parser already refused t2 < t1.
+    const ntp = rttMs >= 0 ? ntpSample({ t0, t1: r.receivedAtMs, t2: r.sentAtMs, t3 }) : undefined;
+    if (ntp === undefined || !(ntp.delayMs >= 0)) {
       this.#stats.rejected++;
       return false;
     }
-    const sample: Sample = { t0, t3, thetaMs: (r.receivedAtMs - t0 + (r.sentAtMs - t3)) / 2, delayMs, rttMs, peerErrorMs: r.errorMs };
+    const sample: Sample = { t0, t3, thetaMs: ntp.offsetMs, delayMs: ntp.delayMs, rttMs, peerErrorMs: r.errorMs };
     state.samples.push(sample);
     if (state.samples.length > this.samplesPerPeer) state.samples.shift();
     this.#stats.responses++;
