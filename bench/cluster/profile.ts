@@ -88,16 +88,14 @@ export function summarise(profile: CpuProfile): ProfileSummary {
   let idleUs = 0;
   for (const [id, us] of selfUs) {
     const node = byId.get(id)!;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const area = areaOf(url, functionName);
+    const area = areaOf(node.callFrame.url, node.callFrame.functionName);
     totalUs += us;
     if (area === '(idle)') idleUs += us;
     areas.set(area, (areas.get(area) ?? 0) + us / 1000);
-    const where = `${url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${lineNumber + 1}`;
-    const key = `${functionName}@${where}`;
-    const f = functions.get(key) ?? { name: functionName || '(anonymous)', where, ms: 0 };
+    const k = keyOf(node);
+    const f = functions.get(k.key) ?? { name: k.name, where: k.where, ms: 0 };
     f.ms += us / 1000;
-    functions.set(key, f);
+    functions.set(k.key, f);
   }
   return {
     totalMs: totalUs / 1000,
