@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
-import { COMMAND_CODEC_VERSION, decodeCommand, encodeCommand } from './codec.js';
+import { COMMAND_CODEC_VERSION, decodeCommand, encodeCanonicalCommand, encodeCommand } from './codec.js';
 import {
   acquireLockCommand,
   acquireWorkerIdCommand,
@@ -60,6 +60,15 @@ const every: Command[] = [
 describe('command codec', () => {
   it('round-trips every command type', () => {
     for (const c of every) expect(decodeCommand(encodeCommand(c))).toEqual(c);
+  });
+
+  it('encodeCanonicalCommand returns exactly what decoding its bytes gives (the leader applies its own proposals without decoding)', () => {
+    for (const c of every) {
+      const { bytes, command } = encodeCanonicalCommand(c);
+      // Strict: an undefined field present on one side only, or a Buffer for a Uint8Array, fails.
+      expect(command).toStrictEqual(decodeCommand(bytes));
+      expect(bytes).toEqual(encodeCommand(c));
+    }
   });
 
   it('starts every encoding with the version byte', () => {
