@@ -143,11 +143,6 @@ export function encodePacket(parts: readonly Uint8Array[], maxBytes: number = PA
   return out;
 }
 
-/** Size of a packet holding parts of these total bytes. */
-export function packetBytes(partBytes: number): number {
-  return PACKET_HEADER_BYTES + partBytes + PACKET_TRAILER_BYTES;
-}
-
 /** Encode and pack in one step (tests, push/pull). */
 export function encodeMessages(messages: readonly MembershipMessage[], maxBytes: number = PACKET_BYTES_MAX): Uint8Array {
   return encodePacket(messages.map(encodePart), maxBytes);
