@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { raftPartition } from './raft-partition.js';
+import { raftPartition, story } from './raft-partition.js';
+import type { RunResult } from './raft-partition.js';
 
 describe('raft-partition scenario', () => {
   it.each([1, 2, 3])('seed %i: the minority leader without a majority commit loses acknowledged writes; Raft loses none', (seed) => {
@@ -25,5 +26,14 @@ describe('raft-partition scenario', () => {
 
   it('is deterministic: one seed, one report', () => {
     expect(JSON.stringify(raftPartition.run({ seed: 9 }))).toBe(JSON.stringify(raftPartition.run({ seed: 9 })));
+  });
+
+  it('tells a mitigation that lost acknowledged writes as one: the safe line is read off the numbers', () => {
+    const report = raftPartition.run({ seed: 1 });
+    const broken = report.unsafe as RunResult; // stands in for a safe run that lost writes
+    expect(broken.lost.length).toBeGreaterThan(0);
+    const safeLine = story(1, broken, broken)[2];
+    expect(safeLine).not.toMatch(/every acknowledged write survived/);
+    expect(safeLine).toContain(`${broken.lost.length} acknowledged write(s) are gone (${broken.lost.join(', ')})`);
   });
 });

@@ -51,7 +51,7 @@ interface Write {
   survived: boolean | null;
 }
 
-interface RunResult extends ScenarioOutcome {
+export interface RunResult extends ScenarioOutcome {
   leader: NodeId;
   minority: NodeId[];
   majority: NodeId[];
@@ -131,14 +131,16 @@ function run(seed: number, bug: ReplicaBug | null): RunResult {
   };
 }
 
-function story(seed: number, unsafe: RunResult, safe: RunResult): string[] {
+/** The report's lines; exported for its test. Each claim about the safe run is read off its numbers, so a broken mitigation is told as broken. */
+export function story(seed: number, unsafe: RunResult, safe: RunResult): string[] {
   const side = (r: RunResult): string => `${r.minority.join('+')} (old leader ${r.leader}) | ${r.majority.join('+')}`;
+  const kept = safe.lost.length === 0 ? 'every acknowledged write survived (0 lost)' : `${safe.lost.length} acknowledged write(s) are gone (${safe.lost.join(', ')})`;
   return [
     `5 nodes split 2/3 with the leader in the minority: ${side(safe)}; ${WRITES_PER_SIDE} writes on each side, then heal.`,
     `unsafe (commit one voter short of a majority): the minority acknowledged ${unsafe.acknowledged.minority}, the majority ${unsafe.acknowledged.majority}; ` +
       `after the heal ${unsafe.lost.length} acknowledged write(s) are gone${unsafe.lost.length > 0 ? ` (${unsafe.lost.join(', ')})` : ''}.`,
     `safe (Raft: majority commit, check-quorum): the minority acknowledged ${safe.acknowledged.minority} (${safe.unknown.minority} timed out with an unknown outcome: never acknowledged, and ${safe.unknownSurvived} of those took effect), ` +
-      `the majority ${safe.acknowledged.majority}; every acknowledged write survived (${safe.lost.length} lost).`,
+      `the majority ${safe.acknowledged.majority}; ${kept}.`,
     `new leader after the heal: ${safe.newLeader ?? 'none'} (seed ${seed}).`,
   ];
 }
