@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SEEDS, sweep } from './__fixtures__/sweep.js';
-import { drawSplitBrainParams, splitBrain } from './split-brain.js';
+import { drawSplitBrainParams, runVariant, splitBrain, tell } from './split-brain.js';
 
 describe('split-brain', () => {
   const { reports, harmless, breached, distinctStories } = sweep(splitBrain);
@@ -36,5 +36,15 @@ describe('split-brain', () => {
     expect(r.story[1]).toMatch(/the leader, on the minority side/);
     expect(r.story[3]).toMatch(/never more than one leader at once/);
     expect(splitBrain.run({ seed: splitBrain.defaultSeed! })).toEqual(r);
+  });
+
+  it('tells a quorum rule that let two leaders through as one: the safe line is read off the numbers', () => {
+    const seed = splitBrain.defaultSeed!;
+    const p = drawSplitBrainParams(seed);
+    const broken = runVariant(p, seed, 'reachable-majority'); // stands in for a safe run with two leaders
+    expect(broken.doubleLeaders).toBeGreaterThan(0);
+    const safeLine = tell(p, broken, broken)[3];
+    expect(safeLine).not.toMatch(/never more than one leader/);
+    expect(safeLine).toMatch(/double-leader overlap.* — two leaders at once for [\d.]+ s in all\.$/);
   });
 });
