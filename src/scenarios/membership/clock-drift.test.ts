@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_OFFSET_MS, UNSAFE_FRACTION, clockDrift, formatDriftTable, runClockDrift } from './clock-drift.js';
-import type { DriftRow } from './clock-drift.js';
+import { MAX_OFFSET_MS, UNSAFE_FRACTION, clockDrift, formatDriftTable, runClockDrift, tellClockDrift } from './clock-drift.js';
+import type { DriftRow, DriftRun } from './clock-drift.js';
 
 describe('clock-drift', () => {
   const report = clockDrift.run({ seed: 1 });
@@ -39,5 +39,15 @@ describe('clock-drift', () => {
     expect(other.servedBeyondBound + other.falseExits).toBe(0);
     expect(other.rows.every((r) => r.withinBound)).toBe(true);
     expect(formatDriftTable(other)[0]).toMatch(/true offset\s+estimate ± error/);
+  });
+
+  it('says the estimate stayed within its bound only when every row shows it', () => {
+    const unsafe = runClockDrift(1, false);
+    const safe = runClockDrift(1, true);
+    expect(tellClockDrift(unsafe, safe).join('\n')).toMatch(/own estimate stays within its error bound/);
+    const missedOne: DriftRun = { ...safe, rows: safe.rows.map((r, i) => (i === 2 ? { ...r, withinBound: false } : r)) };
+    const text = tellClockDrift(unsafe, missedOne).join('\n');
+    expect(text).not.toMatch(/own estimate stays within its error bound/);
+    expect(text).toContain(`own estimate missed its error bound in 1 of ${safe.rows.length} rows`);
   });
 });
