@@ -223,8 +223,9 @@ export class CircuitBreaker {
       else this.onSuccess(nowMs, permit);
       throw error;
     }
-    // Still closed in the same generation: the policy ignores the time. Otherwise read it (events carry it).
-    this.onSuccess(timeless && permit === this.#generation ? startMs : clock.now(), permit);
+    // Timeless: the policy ignores the time, and if the state changed meanwhile the permit is stale and
+    // onSuccess ignores the call. Otherwise read it (events carry it).
+    this.onSuccess(timeless ? startMs : clock.now(), permit);
     return value;
   }
 
