@@ -174,6 +174,19 @@ describe('replica', () => {
     else expect(plain.error).toMatchObject({ code: 'no_quorum', definite: false });
   });
 
+  it('reports an fsync latency sample for each Ready that waited for an fsync, and none for a commit-only one (written without an fsync)', () => {
+    const c = cluster(3);
+    c.sim.runFor(1000);
+    for (const id of c.ids) c.r(id).metrics(); // drain the election's samples
+    for (let i = 0; i < 10; i++) okValue(c.call((done) => c.r('n1').submit(putCommand({ key: 'k', value: bytes(`v${i}`) }), done)));
+    for (const id of c.ids) {
+      const samples = c.r(id).metrics().fsyncLatencyMs;
+      expect(samples.length, id).toBeGreaterThan(0);
+      // The simulated fsync takes at least 0.1 ms: a 0 is a Ready that did not fsync at all.
+      expect(Math.min(...samples), id).toBeGreaterThan(0);
+    }
+  });
+
   it('bounds requests in flight: the next one is overloaded, definitely', () => {
     const c = cluster(3, { maxInflightRequests: 2, requestTimeoutMs: 300 });
     c.sim.isolate('n1');

@@ -431,8 +431,12 @@ export class ReplicaNode implements Replica {
    */
   #sendsEarly(rd: Ready): boolean {
     if ((rd.softState?.role ?? this.#role) !== 'leader' || rd.snapshot !== undefined || rd.messages.length === 0) return false;
-    const h = rd.hardState;
-    return h === undefined || (h.term === this.#durable.term && h.vote === this.#durable.vote);
+    return !this.#changesTermOrVote(rd.hardState);
+  }
+
+  /** Does `h` change the durable term or vote (what RaftStorage must fsync, unlike a commit index alone)? */
+  #changesTermOrVote(h: Ready['hardState']): boolean {
+    return h !== undefined && (h.term !== this.#durable.term || h.vote !== this.#durable.vote);
   }
 
   #send(rd: Ready): void {
@@ -445,11 +449,12 @@ export class ReplicaNode implements Replica {
       this.#fail(`fsync failed: ${error.message}`);
       return;
     }
-    if (rd.entries.length > 0 || rd.hardState !== undefined || rd.snapshot !== undefined) {
+    // A sample only for a save that fsynced: RaftStorage writes a hard state whose only change is the commit index without one.
+    if (rd.entries.length > 0 || rd.snapshot !== undefined || this.#changesTermOrVote(rd.hardState)) {
       this.#fsyncSamples.push(this.#env.monoNowMs() - startedMs);
-      this.#notePersisted(rd);
+      if (this.#fsyncSamples.length > 4096) this.#fsyncSamples.shift();
     }
-    if (this.#fsyncSamples.length > 4096) this.#fsyncSamples.shift();
+    if (rd.entries.length > 0 || rd.hardState !== undefined || rd.snapshot !== undefined) this.#notePersisted(rd);
     const node = this.#node!;
     if (!sentEarly) this.#send(rd);
     const snapshotsSent: NodeId[] = [];
