@@ -7,7 +7,7 @@
  *   live member within `crashBoundMs` of max(its crash, the heal, the
  *   observer's boot) — the analytic worst case: two probe rounds (randomised
  *   round robin probes each member once per round), the awareness back-off
- *   unwinding, one probe interval, and the longest suspicion.
+ *   unwinding, one probe interval, the longest suspicion, and 4 × the latency cap.
  * - `false-death`: when the drawn loss is ≤ 10 % (the check is conditional on
  *   the knobs; no other family is excluded), no member's suspicion timer
  *   declares dead a member that was up, not restarted, on no cut link and
