@@ -280,7 +280,7 @@ export class ClockSyncMonitor implements ClockSyncSource {
       if (s === undefined) continue;
       const ageMs = now - s.t3;
       const offsetMs = s.thetaMs - localWallMinusMono;
-      const uncertaintyMs = s.delayMs / 2 + (s.rttMs + ageMs) * 2 * this.#rho;
+      const uncertaintyMs = this.#relativeHalfWidth(s, ageMs);
       out.push({ peer, offsetMs, uncertaintyMs, delayMs: s.delayMs, ageMs, far: Math.abs(offsetMs) - uncertaintyMs > this.toleranceMs });
     }
     return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
@@ -349,13 +349,18 @@ export class ClockSyncMonitor implements ClockSyncSource {
     for (const s of state.samples) {
       const age = now - s.t3;
       if (age > this.maxSampleAgeMs || age < 0) continue;
-      const width = s.delayMs / 2 + (s.rttMs + age) * 2 * this.#rho;
+      const width = this.#relativeHalfWidth(s, age);
       if (width < bestWidth) {
         best = s;
         bestWidth = width;
       }
     }
     return best;
+  }
+
+  /** Half-width of a sample's interval for `peer wall − local wall`, `ageMs` after it: δ/2 + (rtt + age)·2ρ. */
+  #relativeHalfWidth(s: Sample, ageMs: number): number {
+    return s.delayMs / 2 + (s.rttMs + ageMs) * 2 * this.#rho;
   }
 
   #peer(peer: string): PeerState {
