@@ -53,6 +53,17 @@ describe('Progress (probe / replicate / snapshot)', () => {
     expect(p.maybeDecrTo(19, 2)).toBe(false);
   });
 
+  it('while probing, a rejection at the match index is stale: a follower never loses what it acknowledged', () => {
+    const p = new Progress(20, 4);
+    p.maybeUpdate(5);
+    p.sentAppend(1, 20);
+    expect(p.maybeDecrTo(19, 2)).toBe(true); // probe from next = match + 1 = 6
+    p.sentAppend(1, 6); // the probe is in flight: paused
+    expect(p.maybeDecrTo(5, 2)).toBe(false); // a delayed copy of an old rejection
+    expect(p.next).toBe(6);
+    expect(p.isPaused()).toBe(true); // nothing is sent again for it
+  });
+
   it('snapshot state sends nothing; after it, probing resumes past the snapshot', () => {
     const p = new Progress(3, 4);
     p.becomeSnapshot(50);
