@@ -23,7 +23,7 @@ describe('Suspicion (memberlist suspicion_test.go, in virtual time)', () => {
       }
       expect(s.confirmations).toBe(c.fired);
       expect(s.deadlineMs).toBe(c.deadlineMs);
-      // A late confirmation after the timer would have fired changes nothing.
+      // A confirmation after the deadline still counts while fewer than k are in (the node's timer has fired by then; only it acts).
       expect(s.confirm('late', c.deadlineMs + 50)).toBe(c.fired < 3);
     });
   }
