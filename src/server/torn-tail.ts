@@ -15,18 +15,18 @@ import { MirroredDisk } from '../replica/index.js';
 export interface TornTailFinding {
   /** The Raft record that was cut off (null when the damage was below it, in the storage framing). */
   readonly tornTail: TornTail | null;
-  /** Physical files recovery would truncate or rewrite. */
+  /** Physical files recovery would truncate (a repaired copy, rewritten, is not a torn tail). */
   readonly filesTouched: readonly string[];
 }
 
 export function findTornTail(disk: Disk, copies = 2): TornTailFinding | null {
-  const touched = new Set<string>();
+  const truncated = new Set<string>();
   const readOnly: Disk = {
     read: (f) => disk.read(f),
     list: () => disk.list(),
-    append: (f) => void touched.add(`append:${f}`),
-    write: (f) => void touched.add(`write:${f}`),
-    truncate: (f) => void touched.add(f),
+    append: () => undefined,
+    write: () => undefined,
+    truncate: (f) => void truncated.add(f),
     remove: () => undefined,
     fsync: (_f, done) => void setImmediate(() => done()),
   };
@@ -36,7 +36,6 @@ export function findTornTail(disk: Disk, copies = 2): TornTailFinding | null {
   } catch {
     return null; // corruption: the replica refuses to start and says why
   }
-  const truncated = [...touched].filter((t) => !t.startsWith('append:') && !t.startsWith('write:'));
-  if (tornTail === null && truncated.length === 0) return null;
-  return { tornTail, filesTouched: truncated };
+  if (tornTail === null && truncated.size === 0) return null;
+  return { tornTail, filesTouched: [...truncated] };
 }
