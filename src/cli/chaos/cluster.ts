@@ -13,6 +13,7 @@ import { cpSync, createWriteStream, existsSync, mkdirSync, symlinkSync, writeFil
 import type { WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeStartArgs } from '../server/local-cluster.js';
 import { freePorts } from './ports.js';
 import { LinkProxy } from './proxy.js';
 
@@ -74,12 +75,12 @@ export class ChaosNode {
   starts = 0;
   #child: ChildProcess | undefined;
   #log: WriteStream | undefined;
-  readonly #args: () => string[];
+  readonly #args: readonly string[];
 
   readonly #cliMain: string;
   readonly #nodeFlags: readonly string[];
 
-  constructor(id: string, httpPort: number, peerPort: number, dataDir: string, logFile: string, args: () => string[], cliMain: string, nodeFlags: readonly string[] = []) {
+  constructor(id: string, httpPort: number, peerPort: number, dataDir: string, logFile: string, args: readonly string[], cliMain: string, nodeFlags: readonly string[] = []) {
     this.#cliMain = cliMain;
     this.#nodeFlags = nodeFlags;
     this.id = id;
@@ -100,7 +101,7 @@ export class ChaosNode {
 
   /** The exact command that starts this node (for reports). */
   get command(): string {
-    return ['node', this.#cliMain, ...this.#args()].join(' ');
+    return ['node', this.#cliMain, ...this.#args].join(' ');
   }
 
   /** Spawn and wait for the "serving" line. */
@@ -110,7 +111,7 @@ export class ChaosNode {
     const log = this.#log;
     this.starts++;
     log.write(`\n=== chaos: start #${this.starts} of ${this.id} ===\n`);
-    const child = spawn(process.execPath, [...this.#nodeFlags, this.#cliMain, ...this.#args()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.#nodeFlags, this.#cliMain, ...this.#args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     this.state = 'running';
     let tail = '';
@@ -234,19 +235,18 @@ export class ChaosCluster {
       const dataDir = join(options.workDir, 'data', id);
       mkdirSync(dataDir, { recursive: true });
       const peers = ids.map((peer, j) => `${peer}=${host}:${i === j || direct ? peerPort(j) : proxyPort.get(`${id}→${peer}`)}`).join(',');
-      const args = (): string[] => [
-        'start',
-        '--id', id,
-        '--peers', peers,
-        '--listen', `${host}:${peerPort(i)}`,
-        '--http', `${host}:${httpPort(i)}`,
-        '--http-peers', httpPeers,
-        '--data-dir', dataDir,
-        '--secret-file', secretFile,
-        '--allow-clock-skew',
-        '--log-level', options.logLevel ?? 'info',
-        ...(options.extraArgs ?? []),
-      ];
+      const args = nodeStartArgs({
+        id,
+        peers,
+        listen: `${host}:${peerPort(i)}`,
+        http: `${host}:${httpPort(i)}`,
+        httpPeers,
+        dataDir,
+        secretFile,
+        logLevel: options.logLevel,
+        allowClockSkew: true,
+        extraArgs: options.extraArgs,
+      });
       cluster.nodes.push(new ChaosNode(id, httpPort(i), peerPort(i), dataDir, join(options.workDir, 'logs', `${id}.log`), args, cliMain, options.nodeFlags));
     }
     return cluster;

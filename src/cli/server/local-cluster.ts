@@ -60,6 +60,41 @@ export function ensureClusterSecret(dataDir: string): string {
   return file;
 }
 
+/** One local node's `faultline start` flags (values already formatted as the flags take them). */
+export interface NodeStartSpec {
+  readonly id: string;
+  /** `id=host:port,…`: where this node dials every member (its own entry included). */
+  readonly peers: string;
+  readonly listen: string;
+  readonly http: string;
+  readonly httpPeers: string;
+  readonly dataDir: string;
+  readonly secretFile: string;
+  /** @defaultValue 'info' */
+  readonly logLevel?: string;
+  readonly token?: string;
+  readonly allowClockSkew?: boolean;
+  readonly extraArgs?: readonly string[];
+}
+
+/** The `faultline start …` argument list of one local node (LocalCluster's and the chaos cluster's). */
+export function nodeStartArgs(s: NodeStartSpec): string[] {
+  return [
+    'start',
+    '--id', s.id,
+    '--peers', s.peers,
+    '--listen', s.listen,
+    '--http', s.http,
+    '--data-dir', s.dataDir,
+    '--secret-file', s.secretFile,
+    '--http-peers', s.httpPeers,
+    '--log-level', s.logLevel ?? 'info',
+    ...(s.token !== undefined ? ['--token', s.token] : []),
+    ...(s.allowClockSkew === true ? ['--allow-clock-skew'] : []),
+    ...(s.extraArgs ?? []),
+  ];
+}
+
 export function defaultCliPath(): string {
   return fileURLToPath(new URL('../main.js', import.meta.url));
 }
@@ -83,20 +118,19 @@ export class LocalCluster {
     const httpPeers = ids.map((id, i) => `${id}=http://${host}:${options.httpPorts[i]}`).join(',');
     ids.forEach((id, i) => {
       const nodeDir = join(dataDir, id);
-      const args = [
-        'start',
-        '--id', id,
-        '--peers', peers,
-        '--listen', `${host}:${options.peerPorts[i]}`,
-        '--http', `${host}:${options.httpPorts[i]}`,
-        '--data-dir', nodeDir,
-        '--secret-file', this.secretFile,
-        '--http-peers', httpPeers,
-        '--log-level', options.logLevel ?? 'info',
-        ...(options.token !== undefined ? ['--token', options.token] : []),
-        ...(options.allowClockSkew ? ['--allow-clock-skew'] : []),
-        ...(options.extraArgs ?? []),
-      ];
+      const args = nodeStartArgs({
+        id,
+        peers,
+        listen: `${host}:${options.peerPorts[i]}`,
+        http: `${host}:${options.httpPorts[i]}`,
+        httpPeers,
+        dataDir: nodeDir,
+        secretFile: this.secretFile,
+        logLevel: options.logLevel,
+        token: options.token,
+        allowClockSkew: options.allowClockSkew,
+        extraArgs: options.extraArgs,
+      });
       this.nodes.push({
         id,
         httpUrl: `http://${host}:${options.httpPorts[i]}`,
