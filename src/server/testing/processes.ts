@@ -1,8 +1,8 @@
 /** Helpers for tests that run real `faultline start` processes (built CLI in dist/). */
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePorts as freePortsOn } from '../../cli/chaos/ports.js';
 import { LocalCluster } from '../../cli/server/local-cluster.js';
 import { FileDisk } from '../../node/index.js';
 import { MirroredDisk } from '../../replica/index.js';
@@ -15,22 +15,9 @@ export function assertBuilt(): void {
   if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run \`npm run build\` before the process tests`);
 }
 
-/** `count` distinct free TCP ports on 127.0.0.1 (bound together, then released). */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<import('node:net').Server>((res, rej) => {
-          const s = createServer();
-          s.once('error', rej);
-          s.listen(0, '127.0.0.1', () => res(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+/** `count` distinct free TCP ports on 127.0.0.1 (the chaos cluster's port finder). */
+export function freePorts(count: number): Promise<number[]> {
+  return freePortsOn('127.0.0.1', count);
 }
 
 export interface TestCluster {
