@@ -355,11 +355,11 @@ export class ReplicaNode implements Replica {
       return;
     }
     const r = this.#node!.propose(envelope.cmd);
-    if (r.ok) this.#proposed.set(envelope.cmd, command);
     if (!r.ok) {
       reply(isNotLeaderError(r.error) ? replicaError('not_leader', r.error.message, true, r.error.leaderHint) : replicaError('overloaded', r.error.message, true));
       return;
     }
+    this.#proposed.set(envelope.cmd, command);
     this.#metrics.proposals++;
     const deadlineMs = this.#env.monoNowMs() + this.#settings.requestTimeoutMs;
     this.#book.addProposal(r.index, { term: r.term, local: null, forwardedFor: { to: from, id: envelope.id }, deadlineMs });
