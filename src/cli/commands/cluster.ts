@@ -1,5 +1,6 @@
 /** `faultline cluster` (`npm start`): N local nodes on loopback; Ctrl-C stops them all. */
 import type { Command } from 'commander';
+import { RAFT_TIMING_DEFAULTS } from '../../server/index.js';
 import { runClusterCommand } from '../server/cluster-command.js';
 import type { ClusterFlags } from '../server/cluster-command.js';
 
@@ -14,8 +15,8 @@ export function registerClusterCommand(program: Command): void {
     .option('--token <token>', 'require Authorization: Bearer <token> on every node')
     .option('--allow-clock-skew', 'enable the clock-skew admin endpoint on every node (testing only)')
     .option('--log-level <level>', 'log level of every node', 'info')
-    .option('--heartbeat-interval-ms <ms>', 'Raft heartbeat interval of every node (see faultline start --help; default 10)')
-    .option('--election-timeout-ms <ms>', 'Raft election timeout of every node (see faultline start --help; default 100)')
+    .option('--heartbeat-interval-ms <ms>', `Raft heartbeat interval of every node (see faultline start --help; default ${RAFT_TIMING_DEFAULTS.heartbeatIntervalMs})`)
+    .option('--election-timeout-ms <ms>', `Raft election timeout of every node (see faultline start --help; default ${RAFT_TIMING_DEFAULTS.electionTimeoutMs})`)
     .action(async (flags: ClusterFlags) => {
       process.exitCode = await runClusterCommand(flags, {
         stdout: (text) => process.stdout.write(text),

@@ -3,7 +3,7 @@
  * Exit 0 after a clean stop (SIGTERM/SIGINT), 1 fatal, 2 bad usage.
  */
 import type { Command } from 'commander';
-import { runStart } from '../../server/index.js';
+import { RAFT_TIMING_DEFAULTS, runStart } from '../../server/index.js';
 import type { StartFlags } from '../../server/index.js';
 import { loadCreateReplica } from '../server/replica.js';
 
@@ -23,11 +23,11 @@ export function registerStartCommand(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', 'info')
     .option(
       '--heartbeat-interval-ms <ms>',
-      'how often the leader sends heartbeats (default 10). Must be the same on every node',
+      `how often the leader sends heartbeats (default ${RAFT_TIMING_DEFAULTS.heartbeatIntervalMs}). Must be the same on every node`,
     )
     .option(
       '--election-timeout-ms <ms>',
-      'how long a follower waits without hearing a leader before it starts an election, drawn from [t, 2t) (default 100). ' +
+      `how long a follower waits without hearing a leader before it starts an election, drawn from [t, 2t) (default ${RAFT_TIMING_DEFAULTS.electionTimeoutMs}). ` +
         'At least 5 × the heartbeat interval and about 10 × the peer round-trip time (etcd\'s guidance); ' +
         'must be the same on every node (lease TTL floors derive from it)',
     )
