@@ -35,7 +35,14 @@ const OPEN_PATHS = new Set(['/health', '/ready']);
 export function createHttpServer(options: HttpServerOptions): Server {
   let inFlight = 0;
   const tokenBytes = options.token === undefined ? undefined : Buffer.from(`Bearer ${options.token}`, 'utf8');
-  const server = createServer({ requestTimeout: options.requestReadTimeoutMs, headersTimeout: options.requestReadTimeoutMs, maxHeaderSize: 16 * 1024 }, (req, res) => {
+  const limits = {
+    requestTimeout: options.requestReadTimeoutMs,
+    headersTimeout: options.requestReadTimeoutMs,
+    // Node checks those timeouts only this often (30 s by default: a slow request then held its connection 4× the limit).
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, options.requestReadTimeoutMs / 4)),
+    maxHeaderSize: 16 * 1024,
+  };
+  const server = createServer(limits, (req, res) => {
     const startedS = options.nowSeconds();
     let route = 'unmatched';
     inFlight++;
@@ -63,15 +70,16 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
   server.maxConnections = options.connectionsMax;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // Malformed HTTP (bad request line, oversized headers): answer once if we can, then drop the connection.
+    // Malformed HTTP (bad request line, oversized headers) or a request too slow to arrive: answer once if we can, then drop the connection.
     if (socket.writable && !socket.writableEnded) {
-      const tooBig = err.code === 'HPE_HEADER_OVERFLOW';
-      const body = JSON.stringify(
-        new ApiError(tooBig ? 431 : 400, tooBig ? 'too_large' : 'invalid_request', tooBig ? 'request headers are too large' : 'malformed HTTP request', {
-          field: tooBig ? 'headers' : 'request',
-        }).body(),
-      );
-      socket.end(`HTTP/1.1 ${tooBig ? 431 : 400} ${tooBig ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      const [status, reason, error] =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', new ApiError(431, 'too_large', 'request headers are too large', { field: 'headers' })]
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'Request Timeout', new ApiError(408, 'request_timeout', `the request did not arrive within ${options.requestReadTimeoutMs} ms`, { field: 'request' })]
+            : [400, 'Bad Request', new ApiError(400, 'invalid_request', 'malformed HTTP request', { field: 'request' })];
+      const body = JSON.stringify(error.body());
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     } else socket.destroy();
   });
 
