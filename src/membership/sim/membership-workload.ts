@@ -205,15 +205,26 @@ class MembershipRun implements WorkloadRun {
       } else {
         this.#pausedSinceMs[i] = -1;
       }
-      if (!links) continue;
-      for (let j = 0; j < n; j++) {
-        if (j !== i && (sim.isLinkBlocked(name, this.#names[j]) || sim.isLinkBlocked(this.#names[j], name))) {
-          this.#disturbedMs[i] = now;
-          break;
+    }
+    // Only the false-death check reads disturbances; cut links are the costly part to sample (n² look-ups).
+    if (links && this.#checkFalseDeaths) this.#markCutOff(now);
+    sim.after(POLL_MS, () => this.#poll(this.#healAtMs < 0));
+  }
+
+  /** Both ends of a cut link (either direction) are disturbed: each pair is looked at once, every poll until the heal. */
+  #markCutOff(now: number): void {
+    const sim = this.#sim;
+    const names = this.#names;
+    const disturbed = this.#disturbedMs;
+    for (let i = 0; i < names.length; i++) {
+      for (let j = i + 1; j < names.length; j++) {
+        if (disturbed[i] === now && disturbed[j] === now) continue;
+        if (sim.isLinkBlocked(names[i], names[j]) || sim.isLinkBlocked(names[j], names[i])) {
+          disturbed[i] = now;
+          disturbed[j] = now;
         }
       }
     }
-    sim.after(POLL_MS, () => this.#poll(this.#healAtMs < 0));
   }
 
   onQuiet(): void {
