@@ -57,7 +57,6 @@ export class ReplicaNode implements Replica {
   #applied = 0;
   /** What storage has reported durable (for the observer's durability check). */
   #durable: DurableState = { term: 0, vote: null, lastIndex: 0, lastTerm: 0 };
-  #saving = false;
   #pumping = false;
   #compacting = false;
   #deferred: Array<() => void> = [];
@@ -397,9 +396,9 @@ export class ReplicaNode implements Replica {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (this.#health.kind === 'running' && !this.#saving && this.#node!.hasReady()) {
+      // hasReady() is false while a Ready is outstanding (saving, until #onSaved advances it).
+      while (this.#health.kind === 'running' && this.#node!.hasReady()) {
         const rd = this.#node!.ready();
-        this.#saving = true;
         const startedMs = this.#env.monoNowMs();
         const early = this.#sendsEarly(rd);
         if (early) this.#send(rd);
@@ -464,7 +463,6 @@ export class ReplicaNode implements Replica {
     for (const entry of rd.committedEntries) this.#apply(entry);
     for (const rs of rd.readStates) this.#onReadState(rs);
     node.advance(rd);
-    this.#saving = false;
     for (const to of snapshotsSent) node.reportSnapshot(to, 'finish');
     this.#serveReadyReads();
     this.#maybeCompact();
