@@ -7,7 +7,7 @@
  * ("randomised round robin": a bounded worst-case detection time, unlike
  * picking a random member each time).
  */
-import type { Rng } from '../core/random/rng.js';
+import { shuffleInPlace, type Rng } from '../core/random/index.js';
 import type { TimerId } from '../env/index.js';
 import type { MemberState } from './messages.js';
 import type { Suspicion } from './suspicion.js';
@@ -98,11 +98,6 @@ export class MemberTable {
       if (gone) this.#byName.delete(m.name);
       else kept.push(m);
     }
-    // Fisher–Yates with the seeded rng.
-    for (let i = kept.length - 1; i > 0; i--) {
-      const j = this.#rng.int(i + 1);
-      [kept[i], kept[j]] = [kept[j], kept[i]];
-    }
-    this.#order = kept;
+    this.#order = shuffleInPlace(kept, this.#rng);
   }
 }

@@ -13,6 +13,7 @@
  */
 import type { Env, NodeId, TimerId } from '../env/index.js';
 import type { Event } from '../core/resilience/index.js';
+import { shuffleInPlace } from '../core/random/index.js';
 import { pushPullScaleMs } from './arithmetic.js';
 import { decodePacket, encodePacket, encodePart, isValidMemberName } from './codec.js';
 import { resolveConfig, type MembershipConfig } from './config.js';
@@ -384,11 +385,7 @@ export class MembershipNode {
       this.#env.log('membership-join-failed', { seeds: this.#joinSeeds.length });
       return;
     }
-    const seeds = [...this.#joinSeeds];
-    for (let i = seeds.length - 1; i > 0; i--) {
-      const j = this.#env.rng.int(i + 1);
-      [seeds[i], seeds[j]] = [seeds[j], seeds[i]];
-    }
+    const seeds = shuffleInPlace([...this.#joinSeeds], this.#env.rng);
     for (const seed of seeds.slice(0, JOIN_SEEDS_PER_ATTEMPT_MAX)) this.#sendState(seed, 'join');
     this.#after(this.config.probeIntervalMs, () => this.#joinAttempt());
   }

@@ -1,2 +1,3 @@
 export type { Rng } from './rng.js';
 export { SeededRng } from './rng.js';
+export { shuffleInPlace } from './shuffle.js';
