@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { RAFT_TIMING_DEFAULTS, runStart } from '../../server/index.js';
 import type { StartFlags } from '../../server/index.js';
-import { loadCreateReplica } from '../server/replica.js';
+import { createReplica } from '../../replica/index.js';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -32,7 +32,6 @@ export function registerStartCommand(program: Command): void {
         'must be the same on every node (lease TTL floors derive from it)',
     )
     .action(async (flags: StartFlags) => {
-      const createReplica = await loadCreateReplica();
       process.exitCode = await runStart(flags, createReplica, {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
