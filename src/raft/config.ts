@@ -90,6 +90,16 @@ export interface RaftConfig {
   readonly snapshotRetryTicks?: number;
   /** A learner is promotable when its match index ≥ commit − this. @defaultValue maxEntriesPerAppend */
   readonly learnerCatchUpLagEntries?: number;
+  /**
+   * Let the host keep several Readies in flight (etcd's asynchronous storage
+   * writes): `ready()` may be called again before the previous Ready is
+   * advanced; Readies are advanced in the order they were handed out, each
+   * after its own writes and every earlier one's are durable. The leader then
+   * counts itself toward a quorum only for entries storage reported durable,
+   * and `committedEntries` hold only locally durable entries (so they can be
+   * applied at once). See README "The Ready contract". @defaultValue false
+   */
+  readonly asyncStorageWrites?: boolean;
   /** Structured events (dropped messages, role changes); cheap when absent. */
   readonly logger?: (event: string, fields: Record<string, unknown>) => void;
   /** Known-bad variants for the simulator only (see `RaftTestingBugs`). @defaultValue none */
@@ -121,6 +131,7 @@ export interface ResolvedRaftConfig {
   readonly snapshotRetryTicks: number;
   readonly learnerCatchUpLagEntries: number;
   readonly logger: ((event: string, fields: Record<string, unknown>) => void) | null;
+  readonly asyncStorageWrites: boolean;
   readonly testingBugs: Required<RaftTestingBugs>;
 }
 
@@ -211,6 +222,7 @@ export function resolveConfig(config: RaftConfig): ResolvedRaftConfig {
     leaseDurationMs: (electionTicks - 1) * tickIntervalMs * (1 - maxClockDriftRate),
     snapshotRetryTicks: positiveInt('snapshotRetryTicks', config.snapshotRetryTicks, 2 * electionTicks),
     learnerCatchUpLagEntries: Math.max(0, config.learnerCatchUpLagEntries ?? maxEntriesPerAppend),
+    asyncStorageWrites: config.asyncStorageWrites === true,
     logger: config.logger ?? null,
     testingBugs: { commitWithoutMajority: config.testingBugs?.commitWithoutMajority === true },
   };

@@ -419,7 +419,9 @@ export class RaftCore {
     const last = this.log.lastIndex();
     // Known-bad variant (simulator only): one voter short of a majority.
     const size = this.cfg.testingBugs.commitWithoutMajority ? quorumSize(this.voters.length) - 1 : quorumSize(this.voters.length);
-    const mci = quorumValue(this.voters, (id) => (id === this.id ? last : (ls.progress.get(id)?.match ?? 0)), size);
+    // With asynchronous storage writes the leader's own entries count only once durable.
+    const self = this.cfg.asyncStorageWrites ? this.log.stable : last;
+    const mci = quorumValue(this.voters, (id) => (id === this.id ? self : (ls.progress.get(id)?.match ?? 0)), size);
     if (mci <= this.log.committed || this.log.term(mci) !== this.term) return false;
     this.log.commitTo(mci);
     ls.commitPending = true;
@@ -471,6 +473,7 @@ export class RaftCore {
     const entries = pr.next <= last ? this.log.slice(pr.next, last + 1, this.cfg.maxEntriesPerAppend, this.cfg.maxAppendBytes) : [];
     if (entries.length === 0 && !sendIfEmpty) return false;
     this.send({ type: 'AppendEntries', to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed });
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.log.committed, prevIndex + entries.length));
     pr.sentAppend(entries.length, prevIndex + entries.length);
     return true;
   }
@@ -492,7 +495,9 @@ export class RaftCore {
     }
     ls.reads.assign(ls.round);
     for (const [to, pr] of ls.progress) {
-      this.send({ type: 'Heartbeat', to, term: this.term, commit: Math.min(pr.match, this.log.committed), round: ls.round });
+      const commit = Math.min(pr.match, this.log.committed);
+      pr.sentCommit = Math.max(pr.sentCommit, commit);
+      this.send({ type: 'Heartbeat', to, term: this.term, commit, round: ls.round });
     }
     if (this.isVoter && this.voters.length === 1) this.confirmRounds();
   }
@@ -567,7 +572,7 @@ export class RaftCore {
       const sendIfEmpty = ls.commitPending;
       ls.appendPending = false;
       ls.commitPending = false;
-      for (const [to, pr] of ls.progress) this.sendAppends(to, pr, sendIfEmpty);
+      for (const [to, pr] of ls.progress) this.sendAppends(to, pr, sendIfEmpty && pr.needsCommitBump(this.log.committed));
     }
   }
 

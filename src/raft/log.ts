@@ -50,6 +50,12 @@ export class RaftLog {
   #committed: number;
   #applied: number;
   #stable: number;
+  /**
+   * Entries up to here were handed to storage (≥ stable): with asynchronous
+   * storage writes several Readies may be in flight, and the next one hands
+   * out only what follows (etcd's offsetInProgress).
+   */
+  #inProgress: number;
   /** A snapshot received from the leader, not yet persisted and applied. */
   #pendingSnapshot: Snapshot | null = null;
   /** Membership entries after the snapshot, ascending: the configuration history. */
@@ -66,8 +72,10 @@ export class RaftLog {
     this.#committed = snapshot.metadata.index;
     this.#applied = snapshot.metadata.index;
     this.#stable = snapshot.metadata.index;
+    this.#inProgress = this.#stable;
     this.append(entries);
     this.#stable = this.lastIndex();
+    this.#inProgress = this.#stable;
     invariant(committed <= this.lastIndex(), 'commit ≤ lastIndex', () => `recovered commit ${committed} > last index ${this.lastIndex()}`);
     this.#committed = Math.max(committed, snapshot.metadata.index);
   }
@@ -89,6 +97,9 @@ export class RaftLog {
   }
   get stable(): number {
     return this.#stable;
+  }
+  get inProgress(): number {
+    return this.#inProgress;
   }
   get pendingSnapshot(): Snapshot | null {
     return this.#pendingSnapshot;
@@ -201,6 +212,7 @@ export class RaftLog {
     if (index > this.lastIndex()) return;
     this.#entries.length = this.#head + index - this.firstIndex();
     this.#stable = Math.min(this.#stable, index - 1);
+    this.#inProgress = Math.min(this.#inProgress, index - 1);
     while (this.#confs.length > 0 && this.#confs[this.#confs.length - 1].index >= index) {
       this.#confs.pop();
       this.confVersion++;
@@ -223,6 +235,7 @@ export class RaftLog {
   /** Entries up to `index` are durable, unless the entry there has since been replaced. */
   stableTo(index: number, term: number): void {
     if (index > this.#stable && this.term(index) === term) this.#stable = index;
+    invariant(this.#stable <= this.#inProgress, 'stable ≤ inProgress', () => `stable ${this.#stable} > in progress ${this.#inProgress}`);
   }
 
   stableSnapshotTo(index: number): void {
@@ -241,6 +254,7 @@ export class RaftLog {
     this.confVersion++;
     this.#committed = s.index;
     this.#stable = s.index;
+    this.#inProgress = s.index;
     this.#pendingSnapshot = snapshot;
   }
 
@@ -257,6 +271,7 @@ export class RaftLog {
     this.#head += index - this.snapshotIndex;
     this.#snapshot = snapshot;
     this.#stable = Math.max(this.#stable, index);
+    this.#inProgress = Math.max(this.#inProgress, index);
     while (this.#confs.length > 0 && this.#confs[0].index <= index) this.#confs.shift();
     if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
       this.#entries = this.#entries.slice(this.#head);
@@ -281,19 +296,25 @@ export class RaftLog {
     return this.#confs.length > 0 ? this.#confs[this.#confs.length - 1].index : this.snapshotIndex;
   }
 
-  unstableEntries(): Entry[] {
-    return this.#stable < this.lastIndex() ? this.slice(this.#stable + 1, this.lastIndex() + 1) : [];
+  /** Entries not yet handed to storage; they are in progress from now on. */
+  takeUnstableEntries(): Entry[] {
+    const last = this.lastIndex();
+    if (this.#inProgress >= last) return [];
+    const entries = this.slice(this.#inProgress + 1, last + 1);
+    this.#inProgress = last;
+    return entries;
   }
 
-  /** Committed entries not yet handed to the application, at most `maxCount`. */
-  nextCommitted(maxCount: number): Entry[] {
+  hasUnhandedEntries(): boolean {
+    return this.#inProgress < this.lastIndex();
+  }
+
+  /** Committed entries not yet handed to the application, up to `upTo`, at most `maxCount`. */
+  nextCommitted(upTo: number, maxCount: number): Entry[] {
     const from = Math.max(this.#applied, this.snapshotIndex) + 1;
-    if (from > this.#committed) return [];
-    return this.slice(from, this.#committed + 1, maxCount);
-  }
-
-  hasNextCommitted(): boolean {
-    return Math.max(this.#applied, this.snapshotIndex) < this.#committed;
+    const to = Math.min(upTo, this.#committed);
+    if (from > to) return [];
+    return this.slice(from, to + 1, maxCount);
   }
 
   /**

@@ -24,6 +24,16 @@ describe('nemesis: random faults, then heal and converge', () => {
       );
     }, 600_000);
 
+    it(`asynchronous storage writes (several Readies in flight), runs ${k * CHUNK}…${k * CHUNK + numRuns - 1}`, () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+          const r = runNemesis(seed, { readOnlyOption: k % 2 === 0 ? 'safe' : 'lease-based', asyncStorageWrites: true });
+          expect(r.committed).toBeGreaterThan(1);
+        }),
+        { numRuns, seed: 3_000 + k },
+      );
+    }, 600_000);
+
     it(`lease reads with clocks drifting within the assumed bound, runs ${k * CHUNK}…${k * CHUNK + numRuns - 1}`, () => {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {

@@ -114,7 +114,11 @@ const EMPTY_RECOVERED: RecoveredState = Object.freeze({ hardState: EMPTY_HARD_ST
 
 export class RaftNode {
   readonly #core: RaftCore;
-  #outstanding: Ready | null = null;
+  readonly #async: boolean;
+  /** Readies handed out and not advanced, oldest first. */
+  readonly #outstanding: Ready[] = [];
+  /** A received snapshot handed out and not yet advanced (no committed entries until then). */
+  #snapshotInFlight: Snapshot | null = null;
   #prevHard: HardState;
   #prevSoft: SoftState;
 
@@ -137,6 +141,7 @@ export class RaftNode {
       term = 1;
     }
     this.#core = new RaftCore(cfg, log, term, hard.vote);
+    this.#async = cfg.asyncStorageWrites;
     this.#prevHard = hard;
     this.#prevSoft = { leader: null, role: 'follower' };
   }
@@ -227,68 +232,95 @@ export class RaftNode {
     this.#core.reportSnapshot(id, status);
   }
 
-  /** Is there anything to do? False while a Ready is outstanding (call `advance` first). */
+  /**
+   * Is there anything to do? False while a Ready is outstanding (call
+   * `advance` first), unless `asyncStorageWrites` lets several be in flight.
+   */
   hasReady(): boolean {
-    if (this.#outstanding !== null) return false;
+    if (this.#outstanding.length > 0 && !this.#async) return false;
     const core = this.#core;
     const log = core.log;
     return (
       core.msgs.length > 0 ||
       core.readStates.length > 0 ||
       core.hasPendingFlush() ||
-      log.pendingSnapshot !== null ||
-      log.stable < log.lastIndex() ||
-      log.hasNextCommitted() ||
+      (log.pendingSnapshot !== null && log.pendingSnapshot !== this.#snapshotInFlight) ||
+      log.hasUnhandedEntries() ||
+      this.#hasNextCommitted() ||
       !this.#sameHard(this.#hardState()) ||
       core.lead !== this.#prevSoft.leader ||
       core.role !== this.#prevSoft.role
     );
   }
 
-  /** Collect the work to do. Exactly one Ready may be outstanding. */
+  /**
+   * Collect the work to do. Exactly one Ready may be outstanding, or with
+   * `asyncStorageWrites` any number (each holds only what the earlier ones
+   * did not).
+   */
   ready(): Ready {
-    if (this.#outstanding !== null) throw new RaftUsageError('RaftNode.ready: the previous Ready was not advanced yet');
+    if (this.#outstanding.length > 0 && !this.#async) throw new RaftUsageError('RaftNode.ready: the previous Ready was not advanced yet');
     const core = this.#core;
     const log = core.log;
     core.flush();
     const hard = this.#hardState();
     const soft: SoftState = { leader: core.lead, role: core.role };
+    const committedEntries = this.#nextCommitted();
     const rd: {
       -readonly [K in keyof Ready]: Ready[K];
     } = {
-      entries: log.unstableEntries(),
+      entries: log.takeUnstableEntries(),
       messages: core.msgs,
-      committedEntries: log.nextCommitted(core.cfg.maxApplyEntriesPerReady),
+      committedEntries,
       readStates: core.readStates,
     };
+    // Asynchronous writes: the host applies these as it receives them (they are durable here).
+    if (this.#async && committedEntries.length > 0) log.appliedTo(committedEntries[committedEntries.length - 1].index);
     if (!this.#sameHard(hard)) rd.hardState = hard;
     if (soft.leader !== this.#prevSoft.leader || soft.role !== this.#prevSoft.role) rd.softState = soft;
-    if (log.pendingSnapshot !== null) rd.snapshot = log.pendingSnapshot;
+    if (log.pendingSnapshot !== null && log.pendingSnapshot !== this.#snapshotInFlight) {
+      rd.snapshot = log.pendingSnapshot;
+      this.#snapshotInFlight = log.pendingSnapshot;
+    }
     core.msgs = [];
     core.readStates = [];
     this.#prevHard = hard;
     this.#prevSoft = soft;
-    this.#outstanding = rd;
+    this.#outstanding.push(rd);
     return rd;
   }
 
-  /** The host did everything `ready` asked (persisted, sent, applied). */
+  /**
+   * The host did everything `ready` asked (persisted, sent, applied). With
+   * several Readies in flight, advance them in the order `ready` gave them.
+   */
   advance(ready: Ready): void {
-    if (ready !== this.#outstanding) throw new RaftUsageError('RaftNode.advance: not the outstanding Ready');
-    const log = this.#core.log;
+    if (ready !== this.#outstanding[0]) {
+      throw new RaftUsageError(this.#outstanding.includes(ready) ? 'RaftNode.advance: Readies must be advanced in the order they were handed out' : 'RaftNode.advance: not an outstanding Ready');
+    }
+    this.#outstanding.shift();
+    const core = this.#core;
+    const log = core.log;
     if (ready.snapshot !== undefined) {
       const index = ready.snapshot.metadata.index;
       log.stableSnapshotTo(index);
       log.appliedTo(Math.min(index, log.committed));
+      if (this.#snapshotInFlight === ready.snapshot) this.#snapshotInFlight = null;
     }
     const entries = ready.entries;
     if (entries.length > 0) {
       const last = entries[entries.length - 1];
       log.stableTo(last.index, last.term);
+      // The leader's own copy now counts toward the quorum.
+      if (this.#async) core.maybeCommit();
     }
     const applied = ready.committedEntries;
     if (applied.length > 0) log.appliedTo(applied[applied.length - 1].index);
-    this.#outstanding = null;
+  }
+
+  /** Readies handed out and not yet advanced. */
+  get outstandingReadies(): number {
+    return this.#outstanding.length;
   }
 
   status(): RaftStatus {
@@ -334,6 +366,24 @@ export class RaftNode {
       truncationSeq: log.truncationSeq,
       truncatedSince: (seq) => log.truncatedSince(seq),
     };
+  }
+
+  /**
+   * Committed entries to hand out next. With asynchronous writes only
+   * locally durable ones (they are applied before their Ready is advanced),
+   * and none while a received snapshot is in flight (it is restored first).
+   */
+  #nextCommitted(): Entry[] {
+    const log = this.#core.log;
+    if (!this.#async) return log.nextCommitted(log.committed, this.#core.cfg.maxApplyEntriesPerReady);
+    if (log.pendingSnapshot !== null) return [];
+    return log.nextCommitted(log.stable, this.#core.cfg.maxApplyEntriesPerReady);
+  }
+
+  #hasNextCommitted(): boolean {
+    const log = this.#core.log;
+    const upTo = this.#async ? (log.pendingSnapshot !== null ? 0 : log.stable) : log.committed;
+    return Math.max(log.applied, log.snapshotIndex) < Math.min(upTo, log.committed);
   }
 
   #hardState(): HardState {

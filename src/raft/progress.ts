@@ -68,6 +68,8 @@ export type ProgressState =
 export class Progress {
   /** Highest index known to match the leader's log. Invariant: 0 ≤ match < next. */
   match = 0;
+  /** The highest commit index sent to this follower (that it can apply: within what it holds). */
+  sentCommit = 0;
   /** Next index to send. */
   next: number;
   state: ProgressState = { kind: 'probe', paused: false };
@@ -123,6 +125,18 @@ export class Progress {
     this.state = { kind: 'probe', paused: false };
     this.next = this.match + 1;
     this.#check();
+  }
+
+  /**
+   * An empty append just to carry a newer commit index: only when nothing
+   * is in flight to this follower (an append still unanswered will be
+   * followed by more, or its answer brings the follower up to date) —
+   * otherwise under load every commit would cost one more round trip per
+   * follower. Heartbeats carry the commit index too.
+   */
+  needsCommitBump(committed: number): boolean {
+    if (this.sentCommit >= committed) return false;
+    return this.state.kind !== 'replicate' || this.state.inflights.count === 0;
   }
 
   /** Record that an append ending at `lastIndex` was sent (`lastIndex` < next when empty). */

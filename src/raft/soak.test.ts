@@ -14,7 +14,7 @@ const chunks = Array.from({ length: Math.ceil(seeds / CHUNK) }, (_, k) => [base 
 
 describe.skipIf(seeds === 0)(`soak over ${seeds} seeds`, () => {
   for (const [from, to] of chunks) {
-    it(`seeds [${from}, ${to}): Figure 8, churn, snapshot install`, async () => {
+    it(`seeds [${from}, ${to}): Figure 8, churn, snapshot install (one Ready, and several in flight)`, async () => {
       // Back-to-back synchronous tests never let the worker's event loop reach I/O: vitest's RPC
       // replies wait, and after 60 s it reports "Timeout calling onTaskUpdate" (all tests passed, exit 1).
       await new Promise((resolve) => setImmediate(resolve));
@@ -24,6 +24,10 @@ describe.skipIf(seeds === 0)(`soak over ${seeds} seeds`, () => {
         churn(s, { unreliable: false });
         churn(s, { unreliable: true, snapshotEveryEntries: 7 });
         snapshotInstall(s, { disconnect: s % 2 === 0, crash: s % 2 === 1, reliable: false, iterations: 6 });
+        // The same with several Readies in flight (asynchronous storage writes).
+        figure8(s, { unreliable: true, iterations: 300, asyncStorageWrites: true });
+        churn(s, { unreliable: true, snapshotEveryEntries: 7, asyncStorageWrites: true });
+        snapshotInstall(s, { disconnect: s % 2 === 1, crash: s % 2 === 0, reliable: false, iterations: 6, asyncStorageWrites: true });
       }
     }, 600_000);
   }

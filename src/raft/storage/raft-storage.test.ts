@@ -269,5 +269,42 @@ describe('RaftStorage', () => {
       { numRuns: 150 },
     );
   });
-});
 
+  it('group commit: saves queued behind an fsync share the next one, and complete in call order', () => {
+    const disk = new MemoryDisk();
+    const { storage } = RaftStorage.open(disk);
+    saveSync(disk, storage, { entries: [], hardState: h(1, 0, 'a') }); // the new segment's directory entry is made durable first
+    const done: number[] = [];
+    storage.save({ entries: range(1, 2, 1) }, () => done.push(1));
+    const fsyncsAfterFirst = disk.fsyncCount;
+    // These arrive while the first save's fsync runs.
+    storage.save({ entries: range(3, 3, 1) }, () => done.push(2));
+    storage.save({ entries: [], hardState: h(1, 3, 'a') }, () => done.push(3));
+    storage.save({ entries: range(4, 5, 1) }, () => done.push(4));
+    expect(disk.fsyncCount).toBe(fsyncsAfterFirst);
+    disk.runPendingFsyncs();
+    expect(done).toEqual([1, 2, 3, 4]);
+    expect(disk.fsyncCount).toBe(fsyncsAfterFirst + 1); // one more fsync for the three queued saves
+    disk.crash();
+    const again = RaftStorage.open(disk);
+    expect(brief(again.recovered.entries)).toEqual(brief(range(1, 5, 1)));
+    expect(again.recovered.hardState).toEqual(h(1, 3, 'a'));
+  });
+
+  it('group commit: a failed fsync fails every save it covered, and the ones after', () => {
+    const disk = new MemoryDisk();
+    const { storage } = RaftStorage.open(disk);
+    saveSync(disk, storage, { entries: [], hardState: h(1, 0, 'a') });
+    const errors: Array<string | undefined> = [];
+    storage.save({ entries: range(1, 1, 1) }, (err) => errors.push(err?.message)); // its fsync is issued now
+    disk.injectFsyncFailures(1); // the next one: the group's
+    storage.save({ entries: range(2, 2, 1) }, (err) => errors.push(err?.message));
+    storage.save({ entries: range(3, 3, 1) }, (err) => errors.push(err?.message));
+    disk.runPendingFsyncs();
+    storage.save({ entries: range(4, 4, 1) }, (err) => errors.push(err?.message)); // after a failure: refused
+    disk.runPendingFsyncs();
+    expect(errors[0]).toBeUndefined();
+    expect(errors.slice(1).every((m) => m !== undefined && /injected fsync failure/.test(m))).toBe(true);
+    expect(errors).toHaveLength(4);
+  });
+});

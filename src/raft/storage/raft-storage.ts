@@ -119,6 +119,18 @@ interface Segment {
   maxEntryIndex: number;
 }
 
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.byteLength;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
 function runSteps(steps: readonly Step[], done: Done): void {
   let i = 0;
   const next: Done = (error) => {
@@ -160,6 +172,8 @@ class ReplayLog {
   }
 }
 
+const EMPTY_BATCH: PersistBatch = Object.freeze({ entries: Object.freeze([]) });
+
 export class RaftStorage {
   readonly #disk: Disk;
   readonly #prefix: string;
@@ -171,9 +185,12 @@ export class RaftStorage {
   #marker: SnapshotMarker | null;
   #lastIndex: number;
   #dirDirty: boolean;
-  #queue: Array<{ op: Step; done: Done }> = [];
+  /** `batch`: a save without a snapshot, which may share an fsync with its neighbours. */
+  #queue: Array<{ op: Step; done: Done; batch?: PersistBatch }> = [];
   #busy = false;
   #failed: Error | null = null;
+  /** While a group is appended: its records, written to the active segment together. */
+  #pendingRecords: Uint8Array[] | null = null;
 
   private constructor(disk: Disk, prefix: string, segmentBytesMax: number, forgetVote: boolean, state: {
     segments: Segment[];
@@ -339,23 +356,49 @@ export class RaftStorage {
   save(batch: PersistBatch, done: Done): void {
     const hasWork = batch.entries.length > 0 || batch.hardState !== undefined || batch.snapshot !== undefined;
     if (!hasWork) {
-      this.#enqueue((next) => next(), done);
+      this.#enqueue((next) => next(), done, EMPTY_BATCH);
       return;
     }
+    if (batch.snapshot === undefined) {
+      this.#enqueue((next) => this.#appendGroup([batch], next), done, batch);
+      return;
+    }
+    const snapshot = batch.snapshot;
     this.#enqueue((next) => {
-      // Only entries, a snapshot, the term or the vote must be durable before
-      // anyone is told (etcd's MustSync). A commit index that moved alone is
-      // recorded but not fsynced: after a crash it may come back lower, and
-      // the node learns it again from the leader; the next fsync covers it.
-      const mustSync = batch.entries.length > 0 || batch.snapshot !== undefined || this.#termOrVoteChanges(batch.hardState);
-      const steps: Step[] = [];
-      if (batch.snapshot !== undefined) steps.push(...this.#snapshotSteps(batch.snapshot, 'restore'));
-      steps.push((n) => n(this.#appendBatch(batch)));
-      if (mustSync) steps.push((n) => this.#fsyncActive(n));
-      steps.push((n) => this.#maybeRoll(n));
-      if (batch.snapshot !== undefined) steps.push((n) => this.#deleteCovered(n));
-      runSteps(steps, next);
+      runSteps(
+        [...this.#snapshotSteps(snapshot, 'restore'), (n) => n(this.#appendBatch(batch)), (n) => this.#fsyncActive(n), (n) => this.#maybeRoll(n), (n) => this.#deleteCovered(n)],
+        next,
+      );
     }, done);
+  }
+
+  /**
+   * Append the batches' records and fsync once for all of them (group
+   * commit: saves queued while an fsync runs share the next one). Only
+   * entries, the term or the vote must be durable before anyone is told
+   * (etcd's MustSync). A commit index that moved alone is recorded but not
+   * fsynced: after a crash it may come back lower, and the node learns it
+   * again from the leader; the next fsync covers it.
+   */
+  #appendGroup(batches: readonly PersistBatch[], next: Done): void {
+    let mustSync = false;
+    // The group's records reach the file in one append (one write per copy, not one per record).
+    const records: Uint8Array[] = [];
+    this.#pendingRecords = records;
+    try {
+      for (const batch of batches) {
+        mustSync ||= batch.entries.length > 0 || this.#termOrVoteChanges(batch.hardState);
+        const error = this.#appendBatch(batch);
+        if (error !== undefined) return next(error);
+      }
+    } finally {
+      this.#pendingRecords = null;
+      if (records.length > 0) this.#disk.append(this.#active.name, records.length === 1 ? records[0] : concatBytes(records));
+    }
+    const steps: Step[] = [];
+    if (mustSync) steps.push((n) => this.#fsyncActive(n));
+    steps.push((n) => this.#maybeRoll(n));
+    runSteps(steps, next);
   }
 
   /**
@@ -373,8 +416,8 @@ export class RaftStorage {
     return h !== undefined && (h.term !== this.#hard.term || h.vote !== this.#hard.vote);
   }
 
-  #enqueue(op: Step, done: Done): void {
-    this.#queue.push({ op, done });
+  #enqueue(op: Step, done: Done, batch?: PersistBatch): void {
+    this.#queue.push(batch === undefined ? { op, done } : { op, done, batch });
     if (!this.#busy) this.#runNext();
   }
 
@@ -390,15 +433,27 @@ export class RaftStorage {
       this.#runNext();
       return;
     }
+    // Saves queued behind the previous operation go to disk together, one fsync for all.
+    const dones = [item.done];
+    let op = item.op;
+    if (item.batch !== undefined && this.#queue.length > 0 && this.#queue[0].batch !== undefined) {
+      const batches = [item.batch];
+      while (this.#queue.length > 0 && this.#queue[0].batch !== undefined) {
+        const more = this.#queue.shift()!;
+        batches.push(more.batch!);
+        dones.push(more.done);
+      }
+      op = (next) => this.#appendGroup(batches, next);
+    }
     const steps: Step[] = [];
     if (this.#dirDirty) {
       this.#dirDirty = false;
       steps.push((n) => this.#disk.fsync('', n));
     }
-    steps.push(item.op);
+    steps.push(op);
     runSteps(steps, (error) => {
       if (error !== undefined) this.#failed = error;
-      item.done(error);
+      for (const done of dones) done(error);
       this.#runNext();
     });
   }
@@ -409,7 +464,8 @@ export class RaftStorage {
 
   #appendRecord(type: RecordType, payload: Uint8Array): void {
     const rec = encodeRecord(type, payload);
-    this.#disk.append(this.#active.name, rec);
+    if (this.#pendingRecords !== null) this.#pendingRecords.push(rec);
+    else this.#disk.append(this.#active.name, rec);
     this.#activeBytes += rec.byteLength;
   }
 

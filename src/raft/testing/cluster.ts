@@ -176,8 +176,10 @@ interface Host {
   node: RaftNode | null;
   storage: RaftStorage | null;
   sm: LogStateMachine;
-  /** A Ready is being persisted. */
+  /** A Ready is being persisted (one at a time). */
   busy: boolean;
+  /** With `asyncStorageWrites`: Readies handed out, oldest first, and whether each is durable. */
+  inflight: Array<{ readonly rd: Ready; saved: boolean }>;
   pausedUntilMs: number;
   /** The monotonic clock: offset + (now − since) · rate. */
   clockOffsetMs: number;
@@ -249,6 +251,7 @@ export class RaftTestCluster {
         storage: null,
         sm: new LogStateMachine(),
         busy: false,
+        inflight: [],
         pausedUntilMs: 0,
         clockOffsetMs: 0,
         clockSinceMs: 0,
@@ -280,6 +283,7 @@ export class RaftTestCluster {
     host.storage = opened.storage;
     host.incarnation++;
     host.busy = false;
+    host.inflight = [];
     host.readStates = [];
     host.sm = new LogStateMachine();
     this.invariants.onRestart(host.id);
@@ -439,6 +443,7 @@ export class RaftTestCluster {
   /** Persist → send → apply → advance, one Ready at a time (the Ready contract). */
   #pump(host: Host): void {
     const node = host.node;
+    if (this.#options.raft?.asyncStorageWrites === true) return this.#pumpAsync(host);
     if (node === null || host.busy || !node.hasReady()) return;
     const rd = node.ready();
     host.busy = true;
@@ -456,14 +461,65 @@ export class RaftTestCluster {
       host.sm.restore(rd.snapshot);
       this.invariants.onSnapshotApplied(host.id, rd.snapshot.metadata);
     }
+    this.#applyAndRead(host, rd);
+    node.advance(rd);
+    host.busy = false;
+    this.#maybeCompact(host, node);
+    this.#afterEvent(host);
+  }
+
+  #applyAndRead(host: Host, rd: Ready): void {
     for (const e of rd.committedEntries) {
       host.sm.apply(e);
       this.invariants.onApply(host.id, e);
     }
     for (const rs of rd.readStates) this.#checkRead(host.id, rs);
     host.readStates.push(...rd.readStates);
-    node.advance(rd);
-    host.busy = false;
+  }
+
+  /**
+   * Asynchronous storage writes: every Ready is taken at once; its committed
+   * entries (durable here) are applied at once; its writes queue in storage
+   * (sharing fsyncs); when they and every earlier Ready's are durable, its
+   * messages go out and it is advanced, in order.
+   */
+  #pumpAsync(host: Host): void {
+    const node = host.node;
+    if (node === null || host.busy) return;
+    host.busy = true; // not re-entered from a save that completes inline
+    const incarnation = host.incarnation;
+    try {
+      while (node.hasReady()) {
+        const rd = node.ready();
+        if (rd.committedEntries.length > 0 || rd.readStates.length > 0) this.#applyAndRead(host, rd);
+        const item = { rd, saved: false };
+        host.inflight.push(item);
+        host.storage!.save(rd, (error) => {
+          if (host.incarnation !== incarnation) return;
+          if (error !== undefined) this.#fail(`storage of ${host.id} failed: ${error.message}`);
+          item.saved = true;
+          if (!host.busy) this.#drainAsync(host, node);
+        });
+      }
+    } finally {
+      host.busy = false;
+    }
+    this.#drainAsync(host, node);
+  }
+
+  #drainAsync(host: Host, node: RaftNode): void {
+    let advanced = false;
+    while (host.inflight.length > 0 && host.inflight[0].saved) {
+      const { rd } = host.inflight.shift()!;
+      for (const m of rd.messages) this.#send(m);
+      if (rd.snapshot !== undefined) {
+        host.sm.restore(rd.snapshot);
+        this.invariants.onSnapshotApplied(host.id, rd.snapshot.metadata);
+      }
+      node.advance(rd);
+      advanced = true;
+    }
+    if (!advanced) return;
     this.#maybeCompact(host, node);
     this.#afterEvent(host);
   }

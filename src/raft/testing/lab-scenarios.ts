@@ -25,9 +25,16 @@ export function after(c: RaftTestCluster, id: string, k: number): string {
  * Figure 8: propose everywhere, crash (or, unreliable, disconnect) the leader,
  * keep at least three up; old-term entries must never be committed by counting.
  */
-export function figure8(seed: number, options: { unreliable: boolean; iterations: number }): RaftTestCluster {
+/** Run the scenario's nodes with several Readies in flight (`RaftConfig.asyncStorageWrites`). */
+type AsyncOption = { asyncStorageWrites?: boolean };
+
+function raftOptions(options: AsyncOption): { raft?: { asyncStorageWrites: true } } {
+  return options.asyncStorageWrites === true ? { raft: { asyncStorageWrites: true } } : {};
+}
+
+export function figure8(seed: number, options: { unreliable: boolean; iterations: number } & AsyncOption): RaftTestCluster {
   const { unreliable, iterations } = options;
-  const c = new RaftTestCluster({ nodes: 5, seed, ...(unreliable ? { network: { ...LOSSY, longDelayRate: 0 } } : {}) });
+  const c = new RaftTestCluster({ nodes: 5, seed, ...raftOptions(options), ...(unreliable ? { network: { ...LOSSY, longDelayRate: 0 } } : {}) });
   const rng = new SeededRng(seed);
   c.one(String(rng.int(10_000)), 1, true);
   let nup = 5;
@@ -69,11 +76,12 @@ export function figure8(seed: number, options: { unreliable: boolean; iterations
  */
 export function churn(
   seed: number,
-  options: { unreliable: boolean; iterations?: number; snapshotEveryEntries?: number },
+  options: { unreliable: boolean; iterations?: number; snapshotEveryEntries?: number } & AsyncOption,
 ): { cluster: RaftTestCluster; seenCommitted: number } {
   const c = new RaftTestCluster({
     nodes: 5,
     seed,
+    ...raftOptions(options),
     snapshotEveryEntries: options.snapshotEveryEntries ?? 0,
     ...(options.unreliable ? { network: LOSSY } : {}),
   });
@@ -129,8 +137,8 @@ export function churn(
  * Snapshot install: a follower is cut off (disconnected or crashed) while the
  * leader commits and compacts past it; it must catch up by InstallSnapshot.
  */
-export function snapshotInstall(seed: number, options: { disconnect: boolean; crash: boolean; reliable: boolean; iterations?: number }): RaftTestCluster {
-  const c = new RaftTestCluster({ nodes: 3, seed, snapshotEveryEntries: 10, ...(options.reliable ? {} : { network: LOSSY }) });
+export function snapshotInstall(seed: number, options: { disconnect: boolean; crash: boolean; reliable: boolean; iterations?: number } & AsyncOption): RaftTestCluster {
+  const c = new RaftTestCluster({ nodes: 3, seed, snapshotEveryEntries: 10, ...raftOptions(options), ...(options.reliable ? {} : { network: LOSSY }) });
   const rng = new SeededRng(seed);
   c.one(String(rng.int(1e6)), 3, true);
   let leader = c.checkOneLeader();

@@ -19,6 +19,8 @@ export interface NemesisOptions {
   readonly clockSpread?: number;
   /** The drift bound the nodes assume. @defaultValue 0.05 */
   readonly maxClockDriftRate?: number;
+  /** Several Readies in flight (`RaftConfig.asyncStorageWrites`). @defaultValue false */
+  readonly asyncStorageWrites?: boolean;
 }
 
 export interface NemesisReport {
@@ -47,6 +49,7 @@ export function runNemesis(seed: number, options: NemesisOptions = {}): NemesisR
       maxClockDriftRate: options.maxClockDriftRate ?? 0.05,
       maxEntriesPerAppend: 1 + rng.int(64),
       maxInflightAppends: 1 + rng.int(16),
+      asyncStorageWrites: options.asyncStorageWrites === true,
     },
   });
   const all = c.ids;
