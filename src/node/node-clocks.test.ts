@@ -66,10 +66,26 @@ describe('NodeTimers', () => {
     expect(() => timers.setTimer(Number.NaN, () => undefined)).toThrow(/NodeTimers.setTimer/);
   });
 
+  it('a 0 ms timer is a setImmediate (no 1 ms setTimeout floor), never inline, and can be cancelled', async () => {
+    const timers = new NodeTimers({ monoNowMs: () => performance.now() });
+    const order: string[] = [];
+    setImmediate(() => order.push('setImmediate before'));
+    timers.setTimer(0, () => order.push('0 ms timer'));
+    setImmediate(() => order.push('setImmediate after'));
+    const cancelled = timers.setTimer(0, () => order.push('cancelled'));
+    timers.clearTimer(cancelled);
+    order.push('inline');
+    expect(timers.pendingCount).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual(['inline', 'setImmediate before', '0 ms timer', 'setImmediate after']);
+    expect(timers.pendingCount).toBe(0);
+  });
+
   it('clearAll cancels everything pending', async () => {
     const timers = new NodeTimers({ monoNowMs: () => performance.now() });
     let fired = 0;
     for (let i = 0; i < 5; i++) timers.setTimer(5, () => fired++);
+    timers.setTimer(0, () => fired++);
     timers.clearAll();
     await new Promise((r) => setTimeout(r, 20));
     expect(fired).toBe(0);

@@ -20,7 +20,7 @@ export interface NodeTimersOptions {
 export class NodeTimers implements Timers {
   readonly #now: () => number;
   readonly #unref: boolean;
-  readonly #pending = new Map<TimerId, NodeJS.Timeout>();
+  readonly #pending = new Map<TimerId, Pending>();
   #nextId = 1;
 
   constructor(options: NodeTimersOptions) {
@@ -45,8 +45,18 @@ export class NodeTimers implements Timers {
     const arm = (ms: number): void => {
       const t = setTimeout(fire, Math.ceil(ms));
       if (this.#unref) t.unref();
-      this.#pending.set(id, t);
+      this.#pending.set(id, { timeout: t });
     };
+    if (delayMs === 0) {
+      // "As soon as the I/O already here is handled": setImmediate, not setTimeout's 1 ms minimum.
+      const t = setImmediate(() => {
+        this.#pending.delete(id);
+        callback();
+      });
+      if (this.#unref) t.unref();
+      this.#pending.set(id, { immediate: t });
+      return id;
+    }
     arm(delayMs);
     return id;
   }
@@ -54,7 +64,7 @@ export class NodeTimers implements Timers {
   clearTimer(id: TimerId): void {
     const t = this.#pending.get(id);
     if (t === undefined) return;
-    clearTimeout(t);
+    clear(t);
     this.#pending.delete(id);
   }
 
@@ -65,7 +75,14 @@ export class NodeTimers implements Timers {
 
   /** Cancel every pending timer (at shutdown). */
   clearAll(): void {
-    for (const t of this.#pending.values()) clearTimeout(t);
+    for (const t of this.#pending.values()) clear(t);
     this.#pending.clear();
   }
+}
+
+type Pending = { readonly timeout: NodeJS.Timeout } | { readonly immediate: NodeJS.Immediate };
+
+function clear(p: Pending): void {
+  if ('timeout' in p) clearTimeout(p.timeout);
+  else clearImmediate(p.immediate);
 }
