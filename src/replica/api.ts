@@ -147,6 +147,14 @@ export interface ReplicaOptions {
   readonly snapshotEveryEntries?: number;
   readonly storage?: ReplicaStorageOptions;
   /**
+   * Keep several Readies in flight (etcd's asynchronous storage writes):
+   * proposals that arrive while an fsync runs are sent to followers at once
+   * and share the next fsync, and entries are applied as soon as they are
+   * committed and durable here, instead of after the next write. false: one
+   * Ready at a time (the plain Ready contract). @defaultValue true
+   */
+  readonly asyncStorageWrites?: boolean;
+  /**
    * Services settings other than the TTL floor, which is derived from the
    * election timeout. Must be the same on every replica.
    */

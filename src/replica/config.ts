@@ -27,6 +27,8 @@ export interface ReplicaSettings {
   readonly segmentBytesMax: number;
   readonly scrubIntervalMs: number;
   readonly registerMessageHandler: boolean;
+  /** Several Readies in flight (RaftConfig.asyncStorageWrites). */
+  readonly asyncStorageWrites: boolean;
   /** Reads are served from local state, without ReadIndex (the `stale-read` bug). */
   readonly staleReads: boolean;
   readonly raftBugs: RaftTestingBugs;
@@ -73,6 +75,7 @@ export function resolveReplicaSettings(options: ReplicaOptions): ReplicaSettings
     segmentBytesMax: int('storage.segmentBytesMax', storage.segmentBytesMax, 64 * 1024 * 1024, 4096),
     scrubIntervalMs: int('storage.scrubIntervalMs', storage.scrubIntervalMs, 60_000, 0),
     registerMessageHandler: options.registerMessageHandler ?? true,
+    asyncStorageWrites: options.asyncStorageWrites ?? true,
     staleReads: bugs.has('stale-read'),
     raftBugs: bugs.has('commit-without-majority') ? { commitWithoutMajority: true } : {},
     storageBugs: { ...(bugs.has('forget-vote') ? { forgetVote: true } : {}), ...(bugs.has('no-fsync') ? { skipFsync: true } : {}) },

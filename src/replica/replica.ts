@@ -9,9 +9,14 @@
  *   3. restore a received snapshot, apply committed entries in order, answer
  *      the requests they complete, serve ReadStates once applied ≥ index;
  *   4. advance; then maybe compact.
- * Exactly one Ready is outstanding. Completions are collected while a Ready
- * is being handled and run after `advance`, so a callback that calls back
- * into the replica finds it in a consistent state.
+ * With `asyncStorageWrites` (the default) several Readies are in flight
+ * (`#pumpAsync` / `#drainAsync`): each is taken as soon as there is work;
+ * its committed entries (already durable here) are applied at once; its
+ * writes queue in storage behind the earlier ones and share their fsync;
+ * when they are durable its messages go out and it is advanced, in order.
+ * Otherwise exactly one Ready is outstanding. Completions are collected
+ * while a Ready is being handled and run after `advance`, so a callback that
+ * calls back into the replica finds it in a consistent state.
  */
 import type { Env, NodeId, TimerId } from '../env/index.js';
 import type { DurableState, Entry, RaftInspection, ReadState, Ready, Snapshot, SoftState } from '../raft/index.js';
@@ -32,6 +37,15 @@ const REDIRECTS_MAX = 3;
 /** Forward ids remembered by the leader to drop duplicated forwards. */
 const SEEN_FORWARDS_MAX = 4096;
 const KEEPER_ONLY: ReadonlySet<Command['type']> = new Set(['expire-lease', 'checkpoint']);
+
+interface InflightReady {
+  readonly rd: Ready;
+  readonly startedMs: number;
+  /** Its messages went out when it was handed out (a leader's; see #sendsEarly). */
+  readonly early: boolean;
+  saved: boolean;
+  error: Error | undefined;
+}
 
 type Health = { readonly kind: 'running' } | { readonly kind: 'failed'; readonly reason: string } | { readonly kind: 'stopped' };
 
@@ -58,6 +72,10 @@ export class ReplicaNode implements Replica {
   /** What storage has reported durable (for the observer's durability check). */
   #durable: DurableState = { term: 0, vote: null, lastIndex: 0, lastTerm: 0 };
   #pumping = false;
+  /** Asynchronous writes: Readies handed out and not yet advanced, oldest first. */
+  #inflight: InflightReady[] = [];
+  /** Asynchronous writes: a pump is scheduled for when the current burst of events is done. */
+  #pumpScheduled = false;
   #compacting = false;
   #deferred: Array<() => void> = [];
   #tickTimer: TimerId | null = null;
@@ -110,6 +128,7 @@ export class ReplicaNode implements Replica {
           tickIntervalMs: s.tickIntervalMs,
           maxClockDriftRate: s.maxClockDriftRate,
           testingBugs: s.raftBugs,
+          asyncStorageWrites: s.asyncStorageWrites,
         },
         opened.recovered,
       );
@@ -384,9 +403,27 @@ export class ReplicaNode implements Replica {
 
   // ------------------------------------------------------------------ the Ready loop
 
-  /** After every event: drive the Ready loop, then let an observer look. */
+  /**
+   * After every event: drive the Ready loop, then let an observer look. With
+   * asynchronous writes the loop runs once the events that arrived together
+   * are handled (a 0 ms timer), so they share one Ready and one append per
+   * follower instead of one each.
+   */
   #afterEvent(): void {
-    this.#pump();
+    if (!this.#settings.asyncStorageWrites) this.#pump();
+    else if (!this.#pumpScheduled && this.#health.kind === 'running') {
+      this.#pumpScheduled = true;
+      this.#env.setTimer(0, () => {
+        this.#pumpScheduled = false;
+        if (this.#health.kind !== 'running') return;
+        this.#pumpAsync();
+        this.#afterPump();
+      });
+    }
+    this.#afterPump();
+  }
+
+  #afterPump(): void {
     this.#runDeferred();
     const node = this.#node;
     if (node !== null && this.#health.kind === 'running') this.#observer?.afterEvent?.(this.id, node.inspect());
@@ -421,6 +458,63 @@ export class ReplicaNode implements Replica {
     }
   }
 
+  #pumpAsync(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#health.kind === 'running' && this.#node!.hasReady()) {
+        const rd = this.#node!.ready();
+        const item: InflightReady = { rd, startedMs: this.#env.monoNowMs(), early: this.#sendsEarly(rd), saved: false, error: undefined };
+        if (item.early) this.#send(rd);
+        if (rd.softState !== undefined) this.#onSoftState(rd.softState);
+        // Durable here and committed: apply now, not after this Ready's own writes.
+        for (const entry of rd.committedEntries) this.#apply(entry);
+        for (const rs of rd.readStates) this.#onReadState(rs);
+        this.#serveReadyReads();
+        this.#inflight.push(item);
+        this.#storage!.save(rd, (error) => {
+          item.saved = true;
+          item.error = error;
+          if (this.#pumping) return; // completed inline: drained below
+          this.#drainAsync();
+          this.#afterEvent();
+        });
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    this.#drainAsync();
+  }
+
+  /** Finish the Readies whose writes (and every earlier one's) are durable, in order. */
+  #drainAsync(): void {
+    let advanced = false;
+    while (this.#inflight.length > 0 && this.#inflight[0].saved && this.#health.kind === 'running') {
+      const { rd, error, startedMs, early } = this.#inflight.shift()!;
+      if (error !== undefined) return this.#fail(`fsync failed: ${error.message}`);
+      this.#noteSaved(rd, startedMs);
+      if (!early) this.#send(rd);
+      if (rd.snapshot !== undefined && !this.#restore(rd.snapshot)) return;
+      const node = this.#node!;
+      node.advance(rd);
+      for (const m of rd.messages) if (m.type === 'InstallSnapshot') node.reportSnapshot(m.to, 'finish');
+      advanced = true;
+    }
+    if (!advanced) return;
+    this.#serveReadyReads();
+    this.#maybeCompact();
+  }
+
+  /** A Ready's writes are durable: the fsync sample and what the observer may rely on. */
+  #noteSaved(rd: Ready, startedMs: number): void {
+    // A sample only for a save that fsynced: RaftStorage writes a hard state whose only change is the commit index without one.
+    if (rd.entries.length > 0 || rd.snapshot !== undefined || this.#changesTermOrVote(rd.hardState)) {
+      this.#fsyncSamples.push(this.#env.monoNowMs() - startedMs);
+      if (this.#fsyncSamples.length > 4096) this.#fsyncSamples.shift();
+    }
+    if (rd.entries.length > 0 || rd.hardState !== undefined || rd.snapshot !== undefined) this.#notePersisted(rd);
+  }
+
   /**
    * A leader may send a Ready's messages while its entries are being written
    * (Raft thesis §10.2.1): they are appends, heartbeats and read answers, none
@@ -448,12 +542,7 @@ export class ReplicaNode implements Replica {
       this.#fail(`fsync failed: ${error.message}`);
       return;
     }
-    // A sample only for a save that fsynced: RaftStorage writes a hard state whose only change is the commit index without one.
-    if (rd.entries.length > 0 || rd.snapshot !== undefined || this.#changesTermOrVote(rd.hardState)) {
-      this.#fsyncSamples.push(this.#env.monoNowMs() - startedMs);
-      if (this.#fsyncSamples.length > 4096) this.#fsyncSamples.shift();
-    }
-    if (rd.entries.length > 0 || rd.hardState !== undefined || rd.snapshot !== undefined) this.#notePersisted(rd);
+    this.#noteSaved(rd, startedMs);
     const node = this.#node!;
     if (!sentEarly) this.#send(rd);
     const snapshotsSent: NodeId[] = [];
@@ -653,7 +742,11 @@ export class ReplicaNode implements Replica {
   #onScrub(): void {
     this.#scrubTimer = null;
     if (this.#health.kind !== 'running') return;
-    const report = this.#disk.scrub();
+    // The repairs must be made durable: a rewritten copy that a crash takes back is still damaged, and
+    // the next fault may hit the last good copy (an idle node may not fsync that file for a long time).
+    const report = this.#disk.scrub((error) => {
+      if (error !== undefined) this.#fail(`fsync of scrub repairs failed: ${error.message}`);
+    });
     this.#metrics.copiesRepaired += report.copiesRepaired;
     if (report.copiesRepaired > 0) this.#env.log('replica.scrub-repaired', { copies: report.copiesRepaired });
     if (report.unrecoverable.length > 0) this.#env.log('replica.scrub-unrecoverable', { files: report.unrecoverable });

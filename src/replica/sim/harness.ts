@@ -86,6 +86,9 @@ export class ReplicaCluster {
     this.rng = context.rng;
     this.bug = context.bug;
     const bugs: ReplicaBug[] = context.bug === undefined ? [] : [context.bug as ReplicaBug];
+    // A quarter of the runs keep one Ready at a time, so both Ready loops stay proven.
+    const asyncStorageWrites = options.replica?.asyncStorageWrites ?? !this.rng.chance(0.25);
+    this.sim.note(`replica storage writes: ${asyncStorageWrites ? 'asynchronous (several Readies in flight)' : 'one Ready at a time'}`);
     const inv = this.invariants;
     const factory = replicaHost({
       voters: context.nodes,
@@ -97,6 +100,7 @@ export class ReplicaCluster {
         snapshotEveryEntries: 200,
         storage: { copies: 3, segmentBytesMax: 64 * 1024, scrubIntervalMs: 100 },
         ...options.replica,
+        asyncStorageWrites,
         bugs,
       },
       observer: {
