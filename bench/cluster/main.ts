@@ -1,11 +1,18 @@
 /**
  * `npm run bench:cluster`: a 3-node Faultline cluster and, in the same run, a
- * 3-member etcd cluster, both fsyncing, on loopback, driven one after the
- * other by the same closed-loop HTTP/JSON load generator (load.ts): puts and
- * linearizable gets at 1, 16 and 64 concurrent clients; ops/s, p50, p99, and
- * the servers' CPU time per operation.
+ * 3-member etcd cluster, both fsyncing, on loopback, driven by the same
+ * closed-loop HTTP/JSON load generator (load.ts): puts and linearizable gets
+ * at 1, 16 and 64 concurrent clients; ops/s, p50, p99, and the servers' CPU
+ * time per operation.
  *
- *   node dist-bench/bench/cluster/main.js [--seconds 5] [--warmup 1] [--system-warmup 10] [--clients 1,16,64]
+ * Both clusters are up for the whole run, and only the one being measured
+ * runs: the other's processes are stopped (SIGSTOP) meanwhile. The systems
+ * alternate point by point (Faultline first in odd rounds, etcd first in
+ * even ones) for `--rounds` rounds, so a slow minute on this shared machine
+ * hits both; the table gives each point's median over the rounds and the
+ * median of the per-round ratios, with their range.
+ *
+ *   node dist-bench/bench/cluster/main.js [--seconds 5] [--warmup 1] [--system-warmup 10] [--clients 1,16,64] [--rounds 3]
  *                                         [--mode leader|spread] [--skip-etcd] [--ops put,get,client-put]
  *                                         [--node-flags "--cpu-prof --cpu-prof-dir=DIR"] [--start-args "--heartbeat-interval-ms 100 …"]
  *                                         [--json FILE]
@@ -43,6 +50,8 @@ interface Flags {
   /** Extra `faultline start` flags for every node, e.g. `--heartbeat-interval-ms 100 --election-timeout-ms 1000`. */
   startArgs: string[];
   json: string | undefined;
+  /** Rounds of every measured point; the systems alternate point by point. */
+  rounds: number;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -57,6 +66,7 @@ function parseFlags(argv: string[]): Flags {
     nodeFlags: [],
     startArgs: [],
     json: undefined,
+    rounds: 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -79,9 +89,11 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--node-flags') flags.nodeFlags = v().split(' ').filter((f) => f !== '');
     else if (a === '--start-args') flags.startArgs = v().split(' ').filter((f) => f !== '');
     else if (a === '--json') flags.json = v();
+    else if (a === '--rounds') flags.rounds = Number(v());
     else throw new Error(`unknown flag ${a}`);
   }
   if (!(flags.seconds > 0) || !flags.clients.every((c) => Number.isInteger(c) && c > 0)) throw new Error('bad --seconds or --clients');
+  if (!Number.isInteger(flags.rounds) || flags.rounds < 1) throw new Error('--rounds must be a positive integer');
   return flags;
 }
 
@@ -111,6 +123,8 @@ interface Target {
 
 interface Row {
   readonly system: string;
+  /** 1-based round (client-put: always 1). */
+  readonly round: number;
   readonly op: 'put' | 'get' | 'client-put';
   readonly clients: number;
   readonly result: LoadResult;
@@ -197,39 +211,61 @@ async function warmUp(target: Target, flags: Flags): Promise<void> {
   }
 }
 
-async function measure(target: Target, flags: Flags, log: (line: string) => void): Promise<Row[]> {
+async function measurePoint(target: Target, op: 'put' | 'get', clients: number, round: number, flags: Flags, log: (line: string) => void): Promise<Row> {
+  const fsyncBefore = await target.fsyncs?.();
+  const cpuBefore = sampleCpu(target);
+  const result = await runLoad({
+    endpoints: target.endpoints,
+    concurrency: clients,
+    warmupMs: flags.warmup * 1000,
+    durationMs: flags.seconds * 1000,
+    request: op === 'put' ? target.put : target.get,
+    ok: op === 'put' ? target.okPut : target.okGet,
+  });
+  const cpu = cpuSince(target, cpuBefore);
+  const fsyncAfter = await target.fsyncs?.();
+  // CPU over warm-up + measurement, divided by the ops of both (warm-up ops ≈ rate × warm-up).
+  const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
+  const row: Row = { system: target.system, round, op, clients, result, ...perOp(cpu, totalOps) };
+  if (fsyncBefore !== undefined && fsyncAfter !== undefined && fsyncAfter.count > fsyncBefore.count) {
+    const n = fsyncAfter.count - fsyncBefore.count;
+    Object.assign(row, { fsyncsPerOp: n / totalOps, fsyncMeanMs: ((fsyncAfter.seconds - fsyncBefore.seconds) * 1000) / n });
+  }
+  log(
+    `  r${round} ${target.system.padEnd(9)} ${op} ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+      cpuText(row) +
+      (row.fsyncsPerOp === undefined ? '' : `  leader fsync rounds ${row.fsyncsPerOp.toFixed(3)}/op, mean ${row.fsyncMeanMs!.toFixed(2)} ms`) +
+      `${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
+  );
+  return row;
+}
+
+/** A system under test that can be stopped (SIGSTOP) while the other one is measured. */
+interface Contender {
+  readonly target: Target;
+  pause(): void;
+  resume(): void;
+}
+
+/** Every point, round by round, the systems alternating; only the one measured runs. */
+async function measureInterleaved(contenders: readonly Contender[], flags: Flags, log: (line: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
-  await warmUp(target, flags);
-  for (const op of rawOps(flags)) {
-    for (const clients of flags.clients) {
-      const fsyncBefore = await target.fsyncs?.();
-      const cpuBefore = sampleCpu(target);
-      const result = await runLoad({
-        endpoints: target.endpoints,
-        concurrency: clients,
-        warmupMs: flags.warmup * 1000,
-        durationMs: flags.seconds * 1000,
-        request: op === 'put' ? target.put : target.get,
-        ok: op === 'put' ? target.okPut : target.okGet,
-      });
-      const cpu = cpuSince(target, cpuBefore);
-      const fsyncAfter = await target.fsyncs?.();
-      // CPU over warm-up + measurement, divided by the ops of both (warm-up ops ≈ rate × warm-up).
-      const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
-      const row: Row = { system: target.system, op, clients, result, ...perOp(cpu, totalOps) };
-      if (fsyncBefore !== undefined && fsyncAfter !== undefined && fsyncAfter.count > fsyncBefore.count) {
-        const n = fsyncAfter.count - fsyncBefore.count;
-        Object.assign(row, { fsyncsPerOp: n / totalOps, fsyncMeanMs: ((fsyncAfter.seconds - fsyncBefore.seconds) * 1000) / n });
+  for (const c of contenders) c.pause();
+  for (let round = 1; round <= flags.rounds; round++) {
+    const order = round % 2 === 1 ? contenders : [...contenders].reverse();
+    for (const op of rawOps(flags)) {
+      for (const clients of flags.clients) {
+        for (const c of order) {
+          c.resume();
+          try {
+            await new Promise((r) => setTimeout(r, 200)); // let it hear its peers again before the point's own warm-up
+            rows.push(await measurePoint(c.target, op, clients, round, flags, log));
+          } finally {
+            c.pause();
+          }
+        }
       }
-      rows.push(row);
-      log(
-        `  ${target.system.padEnd(9)} ${op} ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
-          cpuText(row) +
-          (row.fsyncsPerOp === undefined ? '' : `  leader fsync rounds ${row.fsyncsPerOp.toFixed(3)}/op, mean ${row.fsyncMeanMs!.toFixed(2)} ms`) +
-          `${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
-      );
     }
-    if (op === 'put') await new Promise((r) => setTimeout(r, 500));
   }
   return rows;
 }
@@ -296,7 +332,7 @@ async function measureClientPuts(endpoints: string[], target: Target, flags: Fla
     const cpu = cpuSince(target, cpuBefore);
     for (const client of pool) client.close();
     const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
-    const row: Row = { system: 'faultline', op: 'client-put', clients, result, ...perOp(cpu, totalOps) };
+    const row: Row = { system: 'faultline', round: 1, op: 'client-put', clients, result, ...perOp(cpu, totalOps) };
     rows.push(row);
     log(
       `  faultline client-put ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
@@ -346,17 +382,20 @@ async function main(): Promise<void> {
       `${flags.systemWarmup} s of load on each system first), work dir ${workDir}`,
   );
   const rows: Row[] = [];
-
-  const cluster = await ChaosCluster.create({
-    workDir: join(workDir, 'faultline'),
-    random: () => 0.5,
-    direct: true,
-    logLevel: 'warn',
-    nodeFlags: flags.nodeFlags,
-    extraArgs: flags.startArgs,
-  });
+  const contenders: Contender[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
   let metrics = '';
+  let etcdVersion: string | undefined;
   try {
+    const cluster = await ChaosCluster.create({
+      workDir: join(workDir, 'faultline'),
+      random: () => 0.5,
+      direct: true,
+      logLevel: 'warn',
+      nodeFlags: flags.nodeFlags,
+      extraArgs: flags.startArgs,
+    });
+    cleanups.push(() => cluster.stopAll());
     await cluster.startAll();
     let leader: string | undefined;
     for (let i = 0; i < 100 && leader === undefined; i++) {
@@ -367,37 +406,47 @@ async function main(): Promise<void> {
     const endpoints = flags.mode === 'leader' ? [cluster.node(leader).httpUrl] : cluster.endpoints;
     log(`faultline: 3 nodes, leader ${leader}; load goes to ${endpoints.join(', ')}`);
     const leaderNode = cluster.node(leader);
-    const target = faultlineTarget(
+    const faultline = faultlineTarget(
       endpoints,
       () => cluster.nodes.map((n) => n.pid).filter((p): p is number => p !== undefined),
       () => leaderNode.pid,
     );
-    await prefill(target);
-    rows.push(...(await measure(target, flags, log)));
-    if (flags.ops.includes('client-put')) rows.push(...(await measureClientPuts(endpoints, target, flags, log)));
-    metrics = await metricsSummary(cluster.node(leader).httpUrl);
-  } finally {
-    await cluster.stopAll();
-  }
+    await prefill(faultline);
+    await warmUp(faultline, flags);
+    const fContender: Contender = {
+      target: faultline,
+      pause: () => cluster.nodes.forEach((n) => n.pause()),
+      resume: () => cluster.nodes.forEach((n) => n.resume()),
+    };
+    contenders.push(fContender);
+    fContender.pause();
 
-  let etcdVersion: string | undefined;
-  if (!flags.skipEtcd) {
-    const found = findOrInstallEtcd(log);
-    if ('skip' in found) log(`etcd: ${found.skip}`);
-    else {
-      const etcd = await startEtcd(found.binary, join(workDir, 'etcd'));
-      etcdVersion = etcd.version;
-      try {
+    if (!flags.skipEtcd) {
+      const found = findOrInstallEtcd(log);
+      if ('skip' in found) log(`etcd: ${found.skip}`);
+      else {
+        const etcd = await startEtcd(found.binary, join(workDir, 'etcd'));
+        cleanups.push(() => etcd.stop());
+        etcdVersion = etcd.version;
         const leaderUrl = (await etcd.leader()) ?? etcd.endpoints[0];
-        const endpoints = flags.mode === 'leader' ? [leaderUrl] : etcd.endpoints;
-        log(`etcd ${etcd.version}: 3 members; load goes to ${endpoints.join(', ')}`);
-        const target = etcdTarget(endpoints, etcd.pids, etcd.pids[etcd.endpoints.indexOf(leaderUrl)]);
+        const etcdEndpoints = flags.mode === 'leader' ? [leaderUrl] : etcd.endpoints;
+        log(`etcd ${etcd.version}: 3 members; load goes to ${etcdEndpoints.join(', ')}`);
+        const target = etcdTarget(etcdEndpoints, etcd.pids, etcd.pids[etcd.endpoints.indexOf(leaderUrl)]);
         await prefill(target);
-        rows.push(...(await measure(target, flags, log)));
-      } finally {
-        await etcd.stop();
+        await warmUp(target, flags);
+        const signal = (sig: NodeJS.Signals): void => etcd.pids.forEach((pid) => process.kill(pid, sig));
+        contenders.push({ target, pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT') });
       }
     }
+
+    rows.push(...(await measureInterleaved(contenders, flags, log)));
+    for (const c of contenders) c.pause();
+    fContender.resume();
+    if (flags.ops.includes('client-put')) rows.push(...(await measureClientPuts(endpoints, faultline, flags, log)));
+    metrics = await metricsSummary(cluster.node(leader).httpUrl);
+  } finally {
+    for (const c of contenders) c.resume(); // a stopped process cannot handle SIGTERM
+    for (const cleanup of cleanups.reverse()) await cleanup();
   }
 
   log('\n' + table(rows, etcdVersion, flags));
@@ -405,20 +454,63 @@ async function main(): Promise<void> {
   if (flags.json) writeFileSync(flags.json, JSON.stringify({ flags, etcdVersion, rows }, null, 2));
 }
 
+function median(values: readonly number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** One system's point over the rounds: medians of ops/s, p50 and p99. */
+interface Point {
+  readonly rounds: readonly Row[];
+  readonly opsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+function point(rows: readonly Row[], system: string, op: string, clients: number): Point | undefined {
+  const rounds = rows.filter((r) => r.system === system && r.op === op && r.clients === clients).sort((a, b) => a.round - b.round);
+  if (rounds.length === 0) return undefined;
+  return {
+    rounds,
+    opsPerSecond: median(rounds.map((r) => r.result.opsPerSecond)),
+    p50Ms: median(rounds.map((r) => r.result.p50Ms)),
+    p99Ms: median(rounds.map((r) => r.result.p99Ms)),
+  };
+}
+
+/**
+ * Median of the per-round ratios F/etcd, and their range (rounds where both
+ * ran). `paired` false (client-put runs once, after the rounds): the ratio of
+ * the medians.
+ */
+function ratioText(f: Point, e: Point, of: (r: Row) => number, paired = true): string {
+  if (!paired) return `${(median(f.rounds.map(of)) / median(e.rounds.map(of))).toFixed(2)}×`;
+  const ratios: number[] = [];
+  for (const fr of f.rounds) {
+    const er = e.rounds.find((r) => r.round === fr.round);
+    if (er !== undefined) ratios.push(of(fr) / of(er));
+  }
+  if (ratios.length === 0) return '—';
+  const text = `${median(ratios).toFixed(2)}×`;
+  return ratios.length === 1 ? text : `${text} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+}
+
 function table(rows: Row[], etcdVersion: string | undefined, flags: Flags): string {
-  const find = (system: string, op: string, clients: number): Row | undefined => rows.find((r) => r.system === system && r.op === op && r.clients === clients);
   const lines = [
+    `Medians over ${flags.rounds} round(s); a ratio is the median of the per-round ratios (range in brackets).`,
+    '',
     `| op | clients | Faultline ops/s | p50 / p99 ms | etcd${etcdVersion ? ` ${etcdVersion}` : ''} ops/s | p50 / p99 ms | throughput ratio (F/etcd) | p99 ratio (F/etcd) |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const op of ['put', 'get', 'client-put'] as const) {
     for (const clients of flags.clients) {
-      const f = find('faultline', op, clients);
-      const e = find('etcd', op === 'client-put' ? 'put' : op, clients);
-      const cell = (r: Row | undefined): [string, string] =>
-        r === undefined ? ['—', '—'] : [r.result.opsPerSecond.toFixed(0), `${r.result.p50Ms.toFixed(2)} / ${r.result.p99Ms.toFixed(2)}`];
-      const ratio = f && e ? (f.result.opsPerSecond / e.result.opsPerSecond).toFixed(2) + '×' : '—';
-      const p99 = f && e ? (f.result.p99Ms / e.result.p99Ms).toFixed(2) + '×' : '—';
+      const f = point(rows, 'faultline', op, clients);
+      const e = point(rows, 'etcd', op === 'client-put' ? 'put' : op, clients);
+      const cell = (p: Point | undefined): [string, string] => (p === undefined ? ['—', '—'] : [p.opsPerSecond.toFixed(0), `${p.p50Ms.toFixed(2)} / ${p.p99Ms.toFixed(2)}`]);
+      const paired = op !== 'client-put';
+      const ratio = f && e ? ratioText(f, e, (r) => r.result.opsPerSecond, paired) : '—';
+      const p99 = f && e ? ratioText(f, e, (r) => r.result.p99Ms, paired) : '—';
       const name = op === 'get' ? 'linearizable get' : op === 'put' ? 'put' : 'put via faultline/client (exactly-once) vs plain etcd put';
       lines.push(`| ${name} | ${clients} | ${cell(f).join(' | ')} | ${cell(e).join(' | ')} | ${ratio} | ${p99} |`);
     }
