@@ -19,7 +19,7 @@
  * calls back into the replica finds it in a consistent state.
  */
 import type { Env, NodeId, TimerId } from '../env/index.js';
-import type { DurableState, Entry, RaftInspection, ReadState, Ready, Snapshot, SoftState } from '../raft/index.js';
+import type { DurableState, Entry, Message, RaftInspection, ReadState, Ready, Snapshot, SoftState } from '../raft/index.js';
 import { RaftNode, RaftStorage, isNotLeaderError } from '../raft/index.js';
 import type { Command, GetValue, ServiceResult } from '../services/index.js';
 import { LeaseKeeper, ServiceStateMachine, decodeCommand, encodeCanonicalCommand, encodeCommand, getCommand, isInvalidCommandError } from '../services/index.js';
@@ -489,11 +489,12 @@ export class ReplicaNode implements Replica {
   /** Finish the Readies whose writes (and every earlier one's) are durable, in order. */
   #drainAsync(): void {
     let advanced = false;
+    const outbox: Message[] = [];
     while (this.#inflight.length > 0 && this.#inflight[0].saved && this.#health.kind === 'running') {
       const { rd, error, startedMs, early } = this.#inflight.shift()!;
       if (error !== undefined) return this.#fail(`fsync failed: ${error.message}`);
       this.#noteSaved(rd, startedMs);
-      if (!early) this.#send(rd);
+      if (!early) outbox.push(...rd.messages);
       if (rd.snapshot !== undefined && !this.#restore(rd.snapshot)) return;
       const node = this.#node!;
       node.advance(rd);
@@ -501,6 +502,7 @@ export class ReplicaNode implements Replica {
       advanced = true;
     }
     if (!advanced) return;
+    for (const m of withoutSupersededAcks(outbox)) this.#env.send(m.to, raftEnvelope(m));
     this.#serveReadyReads();
     this.#maybeCompact();
   }
@@ -817,6 +819,36 @@ export class ReplicaNode implements Replica {
   #drop(reason: string): void {
     this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + 1);
   }
+}
+
+/**
+ * Readies that became durable together (one fsync) carry one successful
+ * AppendResponse each to the same leader: the last one, with the highest
+ * index, acknowledges everything the earlier ones do, so only it is sent
+ * (dropping the others is what a lossy network may do anyway; rejections
+ * and every other message are kept, in order).
+ */
+export function withoutSupersededAcks(messages: readonly Message[]): readonly Message[] {
+  if (messages.length < 2) return messages;
+  const highest = new Map<string, number>();
+  for (const m of messages) {
+    if (m.type !== 'AppendResponse' || m.reject) continue;
+    const key = `${m.to}|${m.term}`;
+    highest.set(key, Math.max(highest.get(key) ?? 0, m.index));
+  }
+  if (highest.size === 0) return messages;
+  const out: Message[] = [];
+  const sent = new Set<string>();
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m.type === 'AppendResponse' && !m.reject) {
+      const key = `${m.to}|${m.term}`;
+      if (sent.has(key) || m.index < highest.get(key)!) continue;
+      sent.add(key);
+    }
+    out.push(m);
+  }
+  return out.reverse();
 }
 
 function roleName(role: SoftState['role'], learner: boolean): ReplicaStatus['members'][number]['role'] {
