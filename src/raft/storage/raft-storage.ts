@@ -537,10 +537,21 @@ export class RaftStorage {
 
   #maybeRoll(next: Done): void {
     if (this.#activeBytes < this.#segmentBytesMax) return next();
-    // The old segment was fsynced just before; seal it and start the next.
-    this.#startSegment(this.#active.seq + 1);
-    this.#dirDirty = false;
-    runSteps([(n) => this.#fsyncActive(n), (n) => this.#disk.fsync('', n)], next);
+    // Seal only a durable segment: its last records may be a commit-only hard state written without an
+    // fsync, and a crash that tears a sealed segment leaves corruption, not a torn tail to cut off.
+    runSteps(
+      [
+        (n) => this.#fsyncActive(n),
+        (n) => {
+          this.#startSegment(this.#active.seq + 1);
+          this.#dirDirty = false;
+          n();
+        },
+        (n) => this.#fsyncActive(n),
+        (n) => this.#disk.fsync('', n),
+      ],
+      next,
+    );
   }
 
   #deleteCovered(next: Done): void {
