@@ -98,9 +98,6 @@ export class RaftLog {
   get stable(): number {
     return this.#stable;
   }
-  get inProgress(): number {
-    return this.#inProgress;
-  }
   get pendingSnapshot(): Snapshot | null {
     return this.#pendingSnapshot;
   }

@@ -318,11 +318,6 @@ export class RaftNode {
     if (applied.length > 0) log.appliedTo(applied[applied.length - 1].index);
   }
 
-  /** Readies handed out and not yet advanced. */
-  get outstandingReadies(): number {
-    return this.#outstanding.length;
-  }
-
   status(): RaftStatus {
     const core = this.#core;
     const log = core.log;

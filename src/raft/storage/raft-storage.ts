@@ -382,19 +382,21 @@ export class RaftStorage {
    */
   #appendGroup(batches: readonly PersistBatch[], next: Done): void {
     let mustSync = false;
+    let error: Error | undefined;
     // The group's records reach the file in one append (one write per copy, not one per record).
     const records: Uint8Array[] = [];
     this.#pendingRecords = records;
     try {
       for (const batch of batches) {
         mustSync ||= batch.entries.length > 0 || this.#termOrVoteChanges(batch.hardState);
-        const error = this.#appendBatch(batch);
-        if (error !== undefined) return next(error);
+        error = this.#appendBatch(batch);
+        if (error !== undefined) break;
       }
     } finally {
       this.#pendingRecords = null;
       if (records.length > 0) this.#disk.append(this.#active.name, records.length === 1 ? records[0] : concatBytes(records));
     }
+    if (error !== undefined) return next(error);
     const steps: Step[] = [];
     if (mustSync) steps.push((n) => this.#fsyncActive(n));
     steps.push((n) => this.#maybeRoll(n));
