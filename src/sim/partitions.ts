@@ -1,3 +1,4 @@
+import { shuffleInPlace } from '../core/random/shuffle.js';
 import type { Rng } from '../core/random/rng.js';
 import type { NodeId } from '../env/index.js';
 
@@ -14,18 +15,6 @@ export interface PartitionPlan {
   links: Array<readonly [NodeId, NodeId]>;
   /** Canonical one-line description for the trace. */
   description: string;
-}
-
-/** Fisher–Yates on a copy. */
-export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
-  const a = items.slice();
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
-  return a;
 }
 
 function between(a: readonly NodeId[], b: readonly NodeId[], bothWays: boolean): Array<readonly [NodeId, NodeId]> {
@@ -55,7 +44,7 @@ const group = (ids: readonly NodeId[]): string => `[${ids.join(' ')}]`;
 export function planPartition(shape: PartitionShape, nodes: readonly NodeId[], rng: Rng): PartitionPlan {
   const n = nodes.length;
   if (n < 2) throw new RangeError(`planPartition: need at least 2 nodes, got ${n}`);
-  const order = shuffled(nodes, rng);
+  const order = shuffleInPlace(nodes.slice(), rng);
   switch (shape) {
     case 'halves': {
       const a = order.slice(0, n >> 1);

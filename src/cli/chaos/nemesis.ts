@@ -18,6 +18,7 @@
 import type { HistoryRecorder } from '../../check/index.js';
 import { NEMESIS } from '../../check/index.js';
 import type { Rng } from '../../core/random/index.js';
+import { shuffleInPlace } from '../../core/random/index.js';
 import { sleepMs } from '../../node/clock.js';
 import type { ChaosCluster, ChaosNode } from './cluster.js';
 
@@ -119,7 +120,7 @@ export class Nemesis {
     let deck: FaultKind[] = [];
     await this.#hold(rng.intBetween(timing.calmMsMin, timing.calmMsMax));
     while (!stop()) {
-      if (deck.length === 0) deck = shuffle([...kinds], rng);
+      if (deck.length === 0) deck = shuffleInPlace([...kinds], rng);
       const kind = deck.pop()!;
       try {
         await this.#inject(kind);
@@ -195,7 +196,7 @@ export class Nemesis {
         break;
       }
       case 'bridge': {
-        const ids = shuffle(cluster.nodes.map((n) => n.id), rng);
+        const ids = shuffleInPlace(cluster.nodes.map((n) => n.id), rng);
         const [bridge, a, b] = ids;
         target = `${a} x ${b} (via ${bridge})`;
         heldMs = hold();
@@ -285,12 +286,4 @@ async function retryTwice(f: () => Promise<void>): Promise<void> {
       await sleepMs(200);
     }
   }
-}
-
-function shuffle<T>(items: T[], rng: Rng): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }
