@@ -117,8 +117,6 @@ export class RaftNode {
   readonly #async: boolean;
   /** Readies handed out and not advanced, oldest first. */
   readonly #outstanding: Ready[] = [];
-  /** A received snapshot handed out and not yet advanced (no committed entries until then). */
-  #snapshotInFlight: Snapshot | null = null;
   #prevHard: HardState;
   #prevSoft: SoftState;
 
@@ -244,7 +242,7 @@ export class RaftNode {
       core.msgs.length > 0 ||
       core.readStates.length > 0 ||
       core.hasPendingFlush() ||
-      (log.pendingSnapshot !== null && log.pendingSnapshot !== this.#snapshotInFlight) ||
+      this.#snapshotToHandOut() !== null ||
       log.hasUnhandedEntries() ||
       this.#hasNextCommitted() ||
       !this.#sameHard(this.#hardState()) ||
@@ -278,10 +276,8 @@ export class RaftNode {
     if (this.#async && committedEntries.length > 0) log.appliedTo(committedEntries[committedEntries.length - 1].index);
     if (!this.#sameHard(hard)) rd.hardState = hard;
     if (soft.leader !== this.#prevSoft.leader || soft.role !== this.#prevSoft.role) rd.softState = soft;
-    if (log.pendingSnapshot !== null && log.pendingSnapshot !== this.#snapshotInFlight) {
-      rd.snapshot = log.pendingSnapshot;
-      this.#snapshotInFlight = log.pendingSnapshot;
-    }
+    const snapshot = this.#snapshotToHandOut();
+    if (snapshot !== null) rd.snapshot = snapshot;
     core.msgs = [];
     core.readStates = [];
     this.#prevHard = hard;
@@ -305,7 +301,6 @@ export class RaftNode {
       const index = ready.snapshot.metadata.index;
       log.stableSnapshotTo(index);
       log.appliedTo(Math.min(index, log.committed));
-      if (this.#snapshotInFlight === ready.snapshot) this.#snapshotInFlight = null;
     }
     const entries = ready.entries;
     if (entries.length > 0) {
@@ -361,6 +356,13 @@ export class RaftNode {
       truncationSeq: log.truncationSeq,
       truncatedSince: (seq) => log.truncatedSince(seq),
     };
+  }
+
+  /** A snapshot received from the leader that no outstanding Ready holds yet (it is persisted until advanced). */
+  #snapshotToHandOut(): Snapshot | null {
+    const pending = this.#core.log.pendingSnapshot;
+    if (pending === null || this.#outstanding.some((rd) => rd.snapshot === pending)) return null;
+    return pending;
   }
 
   /**
