@@ -54,6 +54,39 @@ describe('MirroredDisk', () => {
     expect(disk.read('wal.m0')).toEqual(disk.read('wal.m1'));
   });
 
+  it("scrub makes its repairs durable without being asked: a crash after it keeps them", () => {
+    const disk = new MemoryDisk();
+    const m = new MirroredDisk(disk, { copies: 2, chunkBytes: 8 });
+    m.append('wal', bytes('0123456789abcdef'));
+    durable(disk, m, 'wal');
+    disk.corrupt('wal.m0', 3, 0x01); // in the durable content too
+    expect(m.scrub().copiesRepaired).toBe(1);
+    disk.runPendingFsyncs();
+    disk.crash();
+    expect(disk.read('wal.m0')).toEqual(disk.read('wal.m1'));
+  });
+
+  it("a scrub repair that fails to fsync fails the next fsync of any file", () => {
+    const disk = new MemoryDisk();
+    const m = new MirroredDisk(disk, { copies: 2, chunkBytes: 8 });
+    m.append('wal', bytes('0123456789abcdef'));
+    durable(disk, m, 'wal');
+    disk.corrupt('wal.m0', 3, 0x01);
+    disk.injectFsyncFailures(1);
+    m.scrub(); // its repair's fsync takes the injected failure
+    disk.runPendingFsyncs();
+    let raw: Error | undefined | 'pending' = 'pending';
+    disk.fsync('wal.m1', (error) => (raw = error));
+    disk.runPendingFsyncs();
+    expect(raw).toBeUndefined(); // the disk itself is fine again
+    m.append('wal', bytes('more'));
+    let result: Error | undefined | 'pending' = 'pending';
+    m.fsync('wal', (error) => (result = error));
+    disk.runPendingFsyncs();
+    expect(result).toBeInstanceOf(Error);
+    expect((result as unknown as Error).message).toMatch(/injected fsync failure/);
+  });
+
   it('the same frame damaged in every copy throws DiskCorruptionError (never silently shortens)', () => {
     const disk = new MemoryDisk();
     const m = new MirroredDisk(disk, { copies: 2, chunkBytes: 8 });

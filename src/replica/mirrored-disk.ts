@@ -138,6 +138,8 @@ export class MirroredDisk implements Disk {
   readonly copies: number;
   readonly chunkBytes: number;
   readonly #inner: Disk;
+  /** A scrub's repairs could not be made durable: every later fsync reports it. */
+  #repairFsyncError: Error | undefined;
   /** Physical copies that exist (this disk is their only writer). */
   readonly #present = new Set<string>();
 
@@ -155,7 +157,7 @@ export class MirroredDisk implements Disk {
     // After a crash the copies may differ in length (each fsync completed or
     // not on its own): bring them back in line before anything is appended,
     // or new frames would land at different offsets in different copies.
-    this.scrub(() => {}, { full: true });
+    this.scrub(undefined, { full: true });
   }
 
   #copy(file: string, k: number): string {
@@ -333,7 +335,7 @@ export class MirroredDisk implements Disk {
       if (this.#present.has(name)) names.push(name);
     }
     if (names.length === 0) throw new RangeError(`MirroredDisk.fsync: no such file "${file}"`);
-    this.#fsyncAll(names, false, done);
+    this.#fsyncAll(names, false, (error) => done(error ?? this.#repairFsyncError));
   }
 
   /**
@@ -378,9 +380,14 @@ export class MirroredDisk implements Disk {
         copiesRepaired++;
       }
     }
-    if (done !== undefined) {
-      if (repairs.length === 0) done();
-      else this.#fsyncAll(repairs, true, done);
+    // Repairs are always made durable (a rewritten copy that a crash takes back is still damaged, and the
+    // next fault may hit the last good one); a failure also fails every later fsync, so no caller can miss it.
+    if (repairs.length === 0) done?.();
+    else {
+      this.#fsyncAll(repairs, true, (error) => {
+        if (error !== undefined) this.#repairFsyncError ??= error;
+        done?.(error);
+      });
     }
     return { filesChecked, bytesChecked, copiesRepaired, unrecoverable };
   }

@@ -744,8 +744,7 @@ export class ReplicaNode implements Replica {
   #onScrub(): void {
     this.#scrubTimer = null;
     if (this.#health.kind !== 'running') return;
-    // The repairs must be made durable: a rewritten copy that a crash takes back is still damaged, and
-    // the next fault may hit the last good copy (an idle node may not fsync that file for a long time).
+    // The scrub fsyncs its repairs; failing here names the cause (the next WAL fsync would fail anyway).
     const report = this.#disk.scrub((error) => {
       if (error !== undefined) this.#fail(`fsync of scrub repairs failed: ${error.message}`);
     });
