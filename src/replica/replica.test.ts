@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Simulation } from '../sim/index.js';
 import type { NodeId } from '../env/index.js';
 import { RaftClusterInvariants } from '../raft/index.js';
@@ -20,6 +20,9 @@ const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 type Options = Omit<ReplicaOptions, 'env' | 'voters' | 'observer' | 'registerMessageHandler'>;
 
+/** Which Ready loop the replicas run: every test below runs with both (set per describe block). */
+let asyncStorageWrites = true;
+
 /** A simulated cluster of replicas whose API the test calls directly (from `sim.at` actions). */
 function cluster(n: number, options: Options = {}, seed = 7) {
   const sim = new Simulation({ seed });
@@ -28,7 +31,7 @@ function cluster(n: number, options: Options = {}, seed = 7) {
   const invariants = new RaftClusterInvariants();
   const factory = replicaHost({
     voters: ids,
-    replica: { storage: { copies: 2, scrubIntervalMs: 50, segmentBytesMax: 16 * 1024 }, snapshotEveryEntries: 20, ...options },
+    replica: { storage: { copies: 2, scrubIntervalMs: 50, segmentBytesMax: 16 * 1024 }, snapshotEveryEntries: 20, asyncStorageWrites, ...options },
     observer: {
       onStart: (id, snapshot) => {
         invariants.onRestart(id);
@@ -70,7 +73,14 @@ const okValue = <T>(o: ReplicaOutcome<ServiceResult<unknown>> | ReplicaOutcome<G
   return result as T;
 };
 
-describe('replica', () => {
+describe.each([
+  { loop: 'several Readies in flight', async: true },
+  { loop: 'one Ready at a time', async: false },
+])('replica ($loop)', ({ async }) => {
+  beforeEach(() => {
+    asyncStorageWrites = async;
+  });
+
   it('elects a leader; a write on a follower is forwarded, committed and answered with the state machine result; reads see it everywhere', () => {
     const c = cluster(3);
     c.sim.runFor(1000);
