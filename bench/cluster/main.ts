@@ -439,8 +439,7 @@ async function main(): Promise<void> {
       }
     }
 
-    rows.push(...(await measureInterleaved(contenders, flags, log)));
-    for (const c of contenders) c.pause();
+    rows.push(...(await measureInterleaved(contenders, flags, log))); // leaves every contender stopped
     fContender.resume();
     if (flags.ops.includes('client-put')) rows.push(...(await measureClientPuts(endpoints, faultline, flags, log)));
     metrics = await metricsSummary(cluster.node(leader).httpUrl);
