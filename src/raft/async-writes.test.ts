@@ -164,3 +164,27 @@ describe('asynchronous storage writes', () => {
     expect(isRaftUsageError(error)).toBe(true);
   });
 });
+
+describe('carrying a new commit index to followers', () => {
+  it('an empty append goes only to a follower with nothing in flight; one with an unanswered append is told when it answers', () => {
+    const nodes = cluster(false);
+    const a = elect(nodes);
+    const r = a.propose(text.encode('x'));
+    const index = r.ok ? r.index : 0;
+    const rd1 = a.ready();
+    a.advance(rd1);
+    for (const m of persistAndReply(nodes.get('b')!, appendsTo(rd1, 'b'))) a.step(m);
+    expect(a.status().commit).toBe(index);
+    const rd2 = a.ready();
+    const toB = appendsTo(rd2, 'b');
+    expect(toB).toHaveLength(1);
+    expect(toB[0]).toMatchObject({ entries: [], commit: index });
+    expect(appendsTo(rd2, 'c')).toEqual([]); // its append of the entry is still unanswered
+    a.advance(rd2);
+    for (const m of persistAndReply(nodes.get('c')!, appendsTo(rd1, 'c'))) a.step(m);
+    const rd3 = a.ready();
+    expect(appendsTo(rd3, 'c')).toEqual([expect.objectContaining({ entries: [], commit: index })]);
+    expect(appendsTo(rd3, 'b')).toEqual([]); // already told
+    a.advance(rd3);
+  });
+});
