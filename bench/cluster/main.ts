@@ -13,7 +13,7 @@
  * median of the per-round ratios, with their range.
  *
  *   node dist-bench/bench/cluster/main.js [--seconds 5] [--warmup 1] [--system-warmup 10] [--clients 1,16,64] [--rounds 3]
- *                                         [--mode leader|spread] [--skip-etcd] [--ops put,get,client-put]
+ *                                         [--mode leader|spread] [--skip-etcd] [--ops put,get,client-put,floor]
  *                                         [--node-flags "--cpu-prof --cpu-prof-dir=DIR"] [--start-args "--heartbeat-interval-ms 100 …"]
  *                                         [--json FILE]
  *
@@ -22,10 +22,18 @@
  * `leader` (default): every client talks to the leader, the best case for
  * both (faultline/client routes there too). `spread`: clients round-robin
  * over all members, so followers forward.
+ *
+ * `floor` (after the rounds, with both clusters stopped): the same puts
+ * against a bare node:http server (floor-server.ts: JSON in, JSON out, a
+ * Map, no replication). The last table sets every system's CPU per put
+ * beside it — the share of a put's cost that is the load generator and
+ * HTTP/JSON on node:http, paid before any replication.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { ChaosCluster } from '../../src/cli/chaos/cluster.js';
 import { findLeader } from '../../src/cli/chaos/nemesis.js';
@@ -44,7 +52,7 @@ interface Flags {
   mode: 'leader' | 'spread';
   skipEtcd: boolean;
   /** Which measurements to run (all by default). */
-  ops: ReadonlyArray<'put' | 'get' | 'client-put'>;
+  ops: ReadonlyArray<Op>;
   /** Flags for `node` itself on every Faultline node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
   nodeFlags: string[];
   /** Extra `faultline start` flags for every node, e.g. `--heartbeat-interval-ms 100 --election-timeout-ms 1000`. */
@@ -62,7 +70,7 @@ function parseFlags(argv: string[]): Flags {
     clients: [1, 16, 64],
     mode: 'leader',
     skipEtcd: false,
-    ops: ['put', 'get', 'client-put'],
+    ops: ['put', 'get', 'client-put', 'floor'],
     nodeFlags: [],
     startArgs: [],
     json: undefined,
@@ -97,9 +105,11 @@ function parseFlags(argv: string[]): Flags {
   return flags;
 }
 
-function parseOp(op: string): 'put' | 'get' | 'client-put' {
-  if (op === 'put' || op === 'get' || op === 'client-put') return op;
-  throw new Error(`--ops: unknown op ${op} (put, get, client-put)`);
+type Op = 'put' | 'get' | 'client-put' | 'floor';
+
+function parseOp(op: string): Op {
+  if (op === 'put' || op === 'get' || op === 'client-put' || op === 'floor') return op;
+  throw new Error(`--ops: unknown op ${op} (put, get, client-put, floor)`);
 }
 
 const KEYS = 1000;
@@ -108,7 +118,7 @@ const keyOf = (c: number, n: number): string => `bench-${(c * 7919 + n) % KEYS}`
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 interface Target {
-  readonly system: 'faultline' | 'etcd';
+  readonly system: 'faultline' | 'etcd' | 'floor';
   readonly endpoints: string[];
   readonly pids: () => number[];
   /** The process of the member the load goes to in `leader` mode. */
@@ -342,6 +352,34 @@ async function measureClientPuts(endpoints: string[], target: Target, flags: Fla
   return rows;
 }
 
+/**
+ * Puts against the bare node:http floor server (floor-server.ts), one round at
+ * each client count, while both clusters are stopped.
+ */
+async function measureFloor(flags: Flags, log: (line: string) => void): Promise<Row[]> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'floor-server.js');
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`floor server exited (${code}) before it listened`)));
+      child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    });
+    const pid = child.pid!;
+    const target: Target = {
+      ...faultlineTarget([`http://127.0.0.1:${port}`], () => [pid], () => pid),
+      system: 'floor',
+      fsyncs: undefined,
+    };
+    await runLoad({ endpoints: target.endpoints, concurrency: 16, warmupMs: 0, durationMs: flags.systemWarmup * 500, request: target.put, ok: target.okPut });
+    const rows: Row[] = [];
+    for (const clients of flags.clients) rows.push(await measurePoint(target, 'put', clients, 1, flags, log));
+    return rows;
+  } finally {
+    child.kill();
+  }
+}
+
 async function prefill(target: Target): Promise<void> {
   // Every key exists before the gets, whatever the put phase managed.
   for (let k = 0; k < KEYS; k += 50) {
@@ -443,6 +481,14 @@ async function main(): Promise<void> {
     fContender.resume();
     if (flags.ops.includes('client-put')) rows.push(...(await measureClientPuts(endpoints, faultline, flags, log)));
     metrics = await metricsSummary(cluster.node(leader).httpUrl);
+    if (flags.ops.includes('floor')) {
+      fContender.pause();
+      try {
+        rows.push(...(await measureFloor(flags, log)));
+      } finally {
+        fContender.resume();
+      }
+    }
   } finally {
     for (const c of contenders) c.resume(); // a stopped process cannot handle SIGTERM
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -514,7 +560,34 @@ function table(rows: Row[], etcdVersion: string | undefined, flags: Flags): stri
       lines.push(`| ${name} | ${clients} | ${cell(f).join(' | ')} | ${cell(e).join(' | ')} | ${ratio} | ${p99} |`);
     }
   }
+  if (rows.some((r) => r.system === 'floor')) lines.push('', ...cpuTable(rows, etcdVersion, flags));
   return lines.join('\n');
+}
+
+/**
+ * CPU per put (medians over the rounds), every system beside the bare
+ * node:http floor: servers (every process of the cluster, all threads) and
+ * the load generator (this process), which share the machine's cores.
+ */
+function cpuTable(rows: Row[], etcdVersion: string | undefined, flags: Flags): string[] {
+  const lines = [
+    `CPU ms per put (servers + load generator), medians; the floor is a bare node:http server answering the same requests from a Map (one round):`,
+    '',
+    `| clients | Faultline | etcd${etcdVersion ? ` ${etcdVersion}` : ''} | bare node:http (floor) | floor ops/s |`,
+    '| ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const clients of flags.clients) {
+    const cell = (system: string): string => {
+      const p = point(rows, system, 'put', clients);
+      if (p === undefined) return '—';
+      const servers = median(p.rounds.map((r) => r.serverCpuMsPerOp));
+      const load = median(p.rounds.map((r) => r.loadCpuMsPerOp));
+      return `${servers.toFixed(3)} + ${load.toFixed(3)}`;
+    };
+    const floor = point(rows, 'floor', 'put', clients);
+    lines.push(`| ${clients} | ${cell('faultline')} | ${cell('etcd')} | ${cell('floor')} | ${floor === undefined ? '—' : floor.opsPerSecond.toFixed(0)} |`);
+  }
+  return lines;
 }
 
 await main();
