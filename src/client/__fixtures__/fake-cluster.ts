@@ -3,9 +3,10 @@
  * `HttpTransport`, for deterministic client tests: one shared state machine
  * (KV with revisions, leases, locks with tokens, sessions that store results
  * per seq), several endpoint URLs, a chosen leader, and scriptable faults per
- * request. Latency and hangs run on the test's ManualTimekeeper.
+ * request. Latency and hangs run on the given timekeeper (a test's
+ * ManualTimekeeper; bench/client.bench.ts gives it the real one).
  */
-import type { ManualTimekeeper } from '../../core/resilience/index.js';
+import type { Timekeeper } from '../../core/resilience/index.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../runtime.js';
 import { TransportError } from '../runtime.js';
 
@@ -34,7 +35,7 @@ interface Session {
 
 export interface FakeClusterOptions {
   readonly endpoints: readonly string[];
-  readonly timekeeper: ManualTimekeeper;
+  readonly timekeeper: Timekeeper;
   /** Index of the leader in `endpoints`, or null. @defaultValue 0 */
   readonly leader?: number | null;
   /** Server-side processing time per request, ms. @defaultValue 1 */
@@ -62,7 +63,7 @@ export class FakeCluster {
   #nextLease = 1;
   #nextSession = 1;
   #nextId = 1000;
-  readonly #tk: ManualTimekeeper;
+  readonly #tk: Timekeeper;
   readonly #token: string | undefined;
 
   constructor(options: FakeClusterOptions) {
