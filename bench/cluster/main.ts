@@ -19,6 +19,10 @@
  *
  * The nodes run dist/ (a copy taken at start): `npm run build` first.
  *
+ * `client-put`: puts through faultline/client (session, Idempotency-Key,
+ * retries), Faultline only, in every round after its raw points; the ratio
+ * is against the same round's plain etcd put.
+ *
  * `leader` (default): every client talks to the leader, the best case for
  * both (faultline/client routes there too). `spread`: clients round-robin
  * over all members, so followers forward.
@@ -133,7 +137,7 @@ interface Target {
 
 interface Row {
   readonly system: string;
-  /** 1-based round (client-put: always 1). */
+  /** 1-based round (the floor: always 1). */
   readonly round: number;
   readonly op: 'put' | 'get' | 'client-put';
   readonly clients: number;
@@ -206,7 +210,8 @@ function rawOps(flags: Flags): Array<'put' | 'get'> {
 /**
  * Load each system for a while before measuring: V8 needs seconds of traffic
  * to optimise the hot paths (etcd is compiled ahead of time). Half of
- * `--system-warmup` per raw op.
+ * `--system-warmup` per raw op, and as much again through faultline/client
+ * when its puts are measured.
  */
 async function warmUp(target: Target, flags: Flags): Promise<void> {
   for (const op of rawOps(flags)) {
@@ -218,6 +223,15 @@ async function warmUp(target: Target, flags: Flags): Promise<void> {
       request: op === 'put' ? target.put : target.get,
       ok: op === 'put' ? target.okPut : target.okGet,
     });
+  }
+  if (target.system === 'faultline' && flags.ops.includes('client-put')) {
+    // The client library runs in this process: it needs its warm-up too.
+    const pool = Array.from({ length: 16 }, () => createClient({ endpoints: target.endpoints }));
+    try {
+      await runOpLoad({ concurrency: 16, warmupMs: 0, durationMs: flags.systemWarmup * 500, op: (c, n) => pool[c].kv.put(keyOf(c, n), VALUE) });
+    } finally {
+      for (const client of pool) client.close();
+    }
   }
 }
 
@@ -276,6 +290,18 @@ async function measureInterleaved(contenders: readonly Contender[], flags: Flags
         }
       }
     }
+    const faultline = contenders.find((c) => c.target.system === 'faultline');
+    if (flags.ops.includes('client-put') && faultline !== undefined) {
+      for (const clients of flags.clients) {
+        faultline.resume();
+        try {
+          await new Promise((r) => setTimeout(r, 200));
+          rows.push(await measureClientPutPoint(faultline.target, clients, round, flags, log));
+        } finally {
+          faultline.pause();
+        }
+      }
+    }
   }
   return rows;
 }
@@ -327,29 +353,34 @@ function cpuText(row: Row): string {
   );
 }
 
-/** Puts through faultline/client (a session and an Idempotency-Key on every write, leader discovery): one client object per load client. */
-async function measureClientPuts(endpoints: string[], target: Target, flags: Flags, log: (line: string) => void): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const clients of flags.clients) {
-    const pool = Array.from({ length: clients }, () => createClient({ endpoints }));
-    const cpuBefore = sampleCpu(target);
-    const result = await runOpLoad({
+/**
+ * Puts through faultline/client (a session and an Idempotency-Key on every
+ * write, leader discovery): one client object per load client. Measured in
+ * every round, after that round's raw points; its ratio is against the
+ * same round's plain etcd put.
+ */
+async function measureClientPutPoint(target: Target, clients: number, round: number, flags: Flags, log: (line: string) => void): Promise<Row> {
+  const pool = Array.from({ length: clients }, () => createClient({ endpoints: target.endpoints }));
+  const cpuBefore = sampleCpu(target);
+  let result: LoadResult;
+  try {
+    result = await runOpLoad({
       concurrency: clients,
       warmupMs: flags.warmup * 1000,
       durationMs: flags.seconds * 1000,
       op: (c, n) => pool[c].kv.put(keyOf(c, n), VALUE),
     });
-    const cpu = cpuSince(target, cpuBefore);
+  } finally {
     for (const client of pool) client.close();
-    const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
-    const row: Row = { system: 'faultline', round: 1, op: 'client-put', clients, result, ...perOp(cpu, totalOps) };
-    rows.push(row);
-    log(
-      `  faultline client-put ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
-        `${cpuText(row)}${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
-    );
   }
-  return rows;
+  const cpu = cpuSince(target, cpuBefore);
+  const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
+  const row: Row = { system: 'faultline', round, op: 'client-put', clients, result, ...perOp(cpu, totalOps) };
+  log(
+    `  r${round} faultline client-put ×${String(clients).padStart(2)}: ${result.opsPerSecond.toFixed(0).padStart(6)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+      `${cpuText(row)}${result.errors > 0 ? `  (${result.errors} errors, first: ${result.firstError})` : ''}`,
+  );
+  return row;
 }
 
 /**
@@ -478,17 +509,9 @@ async function main(): Promise<void> {
     }
 
     rows.push(...(await measureInterleaved(contenders, flags, log))); // leaves every contender stopped
+    if (flags.ops.includes('floor')) rows.push(...(await measureFloor(flags, log)));
     fContender.resume();
-    if (flags.ops.includes('client-put')) rows.push(...(await measureClientPuts(endpoints, faultline, flags, log)));
     metrics = await metricsSummary(cluster.node(leader).httpUrl);
-    if (flags.ops.includes('floor')) {
-      fContender.pause();
-      try {
-        rows.push(...(await measureFloor(flags, log)));
-      } finally {
-        fContender.resume();
-      }
-    }
   } finally {
     for (const c of contenders) c.resume(); // a stopped process cannot handle SIGTERM
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -524,13 +547,8 @@ function point(rows: readonly Row[], system: string, op: string, clients: number
   };
 }
 
-/**
- * Median of the per-round ratios F/etcd, and their range (rounds where both
- * ran). `paired` false (client-put runs once, after the rounds): the ratio of
- * the medians.
- */
-function ratioText(f: Point, e: Point, of: (r: Row) => number, paired = true): string {
-  if (!paired) return `${(median(f.rounds.map(of)) / median(e.rounds.map(of))).toFixed(2)}×`;
+/** Median of the per-round ratios F/etcd, and their range (rounds where both ran). */
+function ratioText(f: Point, e: Point, of: (r: Row) => number): string {
   const ratios: number[] = [];
   for (const fr of f.rounds) {
     const er = e.rounds.find((r) => r.round === fr.round);
@@ -553,9 +571,8 @@ function table(rows: Row[], etcdVersion: string | undefined, flags: Flags): stri
       const f = point(rows, 'faultline', op, clients);
       const e = point(rows, 'etcd', op === 'client-put' ? 'put' : op, clients);
       const cell = (p: Point | undefined): [string, string] => (p === undefined ? ['—', '—'] : [p.opsPerSecond.toFixed(0), `${p.p50Ms.toFixed(2)} / ${p.p99Ms.toFixed(2)}`]);
-      const paired = op !== 'client-put';
-      const ratio = f && e ? ratioText(f, e, (r) => r.result.opsPerSecond, paired) : '—';
-      const p99 = f && e ? ratioText(f, e, (r) => r.result.p99Ms, paired) : '—';
+      const ratio = f && e ? ratioText(f, e, (r) => r.result.opsPerSecond) : '—';
+      const p99 = f && e ? ratioText(f, e, (r) => r.result.p99Ms) : '—';
       const name = op === 'get' ? 'linearizable get' : op === 'put' ? 'put' : 'put via faultline/client (exactly-once) vs plain etcd put';
       lines.push(`| ${name} | ${clients} | ${cell(f).join(' | ')} | ${cell(e).join(' | ')} | ${ratio} | ${p99} |`);
     }
