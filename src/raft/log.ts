@@ -314,6 +314,11 @@ export class RaftLog {
     return this.slice(from, to + 1, maxCount);
   }
 
+  /** Whether `nextCommitted(upTo, …)` would return anything. */
+  hasNextCommitted(upTo: number): boolean {
+    return Math.max(this.#applied, this.snapshotIndex) < Math.min(upTo, this.#committed);
+  }
+
   /**
    * The largest index ≤ `index` whose term is ≤ `term`, with its term (0 when
    * unknown because compacted). Used on both sides of a rejected append.

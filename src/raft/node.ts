@@ -244,7 +244,7 @@ export class RaftNode {
       core.hasPendingFlush() ||
       this.#snapshotToHandOut() !== null ||
       log.hasUnhandedEntries() ||
-      this.#hasNextCommitted() ||
+      log.hasNextCommitted(this.#applyUpTo()) ||
       !this.#sameHard(this.#hardState()) ||
       core.lead !== this.#prevSoft.leader ||
       core.role !== this.#prevSoft.role
@@ -263,7 +263,7 @@ export class RaftNode {
     core.flush();
     const hard = this.#hardState();
     const soft: SoftState = { leader: core.lead, role: core.role };
-    const committedEntries = this.#nextCommitted();
+    const committedEntries = log.nextCommitted(this.#applyUpTo(), core.cfg.maxApplyEntriesPerReady);
     const rd: {
       -readonly [K in keyof Ready]: Ready[K];
     } = {
@@ -366,21 +366,15 @@ export class RaftNode {
   }
 
   /**
-   * Committed entries to hand out next. With asynchronous writes only
-   * locally durable ones (they are applied before their Ready is advanced),
-   * and none while a received snapshot is in flight (it is restored first).
+   * How far committed entries may be handed out. With asynchronous writes
+   * only locally durable ones (they are applied before their Ready is
+   * advanced), and none while a received snapshot is in flight (it is
+   * restored first).
    */
-  #nextCommitted(): Entry[] {
+  #applyUpTo(): number {
     const log = this.#core.log;
-    if (!this.#async) return log.nextCommitted(log.committed, this.#core.cfg.maxApplyEntriesPerReady);
-    if (log.pendingSnapshot !== null) return [];
-    return log.nextCommitted(log.stable, this.#core.cfg.maxApplyEntriesPerReady);
-  }
-
-  #hasNextCommitted(): boolean {
-    const log = this.#core.log;
-    const upTo = this.#async ? (log.pendingSnapshot !== null ? 0 : log.stable) : log.committed;
-    return Math.max(log.applied, log.snapshotIndex) < Math.min(upTo, log.committed);
+    if (!this.#async) return log.committed;
+    return log.pendingSnapshot !== null ? 0 : log.stable;
   }
 
   #hardState(): HardState {

@@ -107,9 +107,9 @@ function onAcknowledged(core: RaftCore, from: string, index: number, m: Message)
       break;
   }
   core.maybeCommit();
-  // Its last append is answered: if it has not been told the current commit, the next flush tells it.
-  if (core.role === 'leader' && pr.needsCommitBump(core.log.committed)) ls.commitPending = true;
   if (core.role !== 'leader') return; // stepped down after committing its own removal
+  // Its last append is answered: if it has not been told the current commit, the next flush tells it.
+  if (pr.needsCommitBump(core.log.committed)) ls.commitPending = true;
   core.sendAppends(from, pr, false);
   if (ls.transferee === from && pr.match === core.log.lastIndex()) core.sendTimeoutNow(from);
 }

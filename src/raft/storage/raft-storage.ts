@@ -172,7 +172,8 @@ class ReplayLog {
   }
 }
 
-const EMPTY_BATCH: PersistBatch = Object.freeze({ entries: Object.freeze([]) });
+/** A queued operation: a save without a snapshot (`batch`, which may share an fsync with its neighbours) or any other step. */
+type QueueItem = { readonly done: Done } & ({ readonly batch: PersistBatch; readonly op?: undefined } | { readonly op: Step; readonly batch?: undefined });
 
 export class RaftStorage {
   readonly #disk: Disk;
@@ -185,8 +186,7 @@ export class RaftStorage {
   #marker: SnapshotMarker | null;
   #lastIndex: number;
   #dirDirty: boolean;
-  /** `batch`: a save without a snapshot, which may share an fsync with its neighbours. */
-  #queue: Array<{ op: Step; done: Done; batch?: PersistBatch }> = [];
+  #queue: QueueItem[] = [];
   #busy = false;
   #failed: Error | null = null;
   /** While a group is appended: its records, written to the active segment together. */
@@ -354,22 +354,19 @@ export class RaftStorage {
    * messages be sent. `done(error)` is fatal: stop the node.
    */
   save(batch: PersistBatch, done: Done): void {
-    const hasWork = batch.entries.length > 0 || batch.hardState !== undefined || batch.snapshot !== undefined;
-    if (!hasWork) {
-      this.#enqueue((next) => next(), done, EMPTY_BATCH);
-      return;
-    }
-    if (batch.snapshot === undefined) {
-      this.#enqueue((next) => this.#appendGroup([batch], next), done, batch);
-      return;
-    }
     const snapshot = batch.snapshot;
-    this.#enqueue((next) => {
-      runSteps(
-        [...this.#snapshotSteps(snapshot, 'restore'), (n) => n(this.#appendBatch(batch)), (n) => this.#fsyncActive(n), (n) => this.#maybeRoll(n), (n) => this.#deleteCovered(n)],
-        next,
-      );
-    }, done);
+    if (snapshot === undefined) {
+      this.#enqueue({ batch, done }); // an empty one too: its `done` keeps its place in line
+      return;
+    }
+    this.#enqueue({
+      op: (next) =>
+        runSteps(
+          [...this.#snapshotSteps(snapshot, 'restore'), (n) => n(this.#appendBatch(batch)), (n) => this.#fsyncActive(n), (n) => this.#maybeRoll(n), (n) => this.#deleteCovered(n)],
+          next,
+        ),
+      done,
+    });
   }
 
   /**
@@ -408,18 +405,21 @@ export class RaftStorage {
    * snapshot file, record it in the WAL, then delete segments it covers.
    */
   saveSnapshot(snapshot: Snapshot, done: Done): void {
-    this.#enqueue((next) => {
-      if (this.#marker !== null && snapshot.metadata.index <= this.#marker.metadata.index) return next();
-      runSteps([...this.#snapshotSteps(snapshot, 'compact'), (n) => this.#fsyncActive(n), (n) => this.#deleteCovered(n)], next);
-    }, done);
+    this.#enqueue({
+      op: (next) => {
+        if (this.#marker !== null && snapshot.metadata.index <= this.#marker.metadata.index) return next();
+        runSteps([...this.#snapshotSteps(snapshot, 'compact'), (n) => this.#fsyncActive(n), (n) => this.#deleteCovered(n)], next);
+      },
+      done,
+    });
   }
 
   #termOrVoteChanges(h: HardState | undefined): boolean {
     return h !== undefined && (h.term !== this.#hard.term || h.vote !== this.#hard.vote);
   }
 
-  #enqueue(op: Step, done: Done, batch?: PersistBatch): void {
-    this.#queue.push(batch === undefined ? { op, done } : { op, done, batch });
+  #enqueue(item: QueueItem): void {
+    this.#queue.push(item);
     if (!this.#busy) this.#runNext();
   }
 
@@ -437,8 +437,8 @@ export class RaftStorage {
     }
     // Saves queued behind the previous operation go to disk together, one fsync for all.
     const dones = [item.done];
-    let op = item.op;
-    if (item.batch !== undefined && this.#queue.length > 0 && this.#queue[0].batch !== undefined) {
+    let op: Step;
+    if (item.batch !== undefined) {
       const batches = [item.batch];
       while (this.#queue.length > 0 && this.#queue[0].batch !== undefined) {
         const more = this.#queue.shift()!;
@@ -446,6 +446,8 @@ export class RaftStorage {
         dones.push(more.done);
       }
       op = (next) => this.#appendGroup(batches, next);
+    } else {
+      op = item.op;
     }
     const steps: Step[] = [];
     if (this.#dirDirty) {
