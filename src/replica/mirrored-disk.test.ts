@@ -21,6 +21,15 @@ function durable(disk: MemoryDisk, mirror: MirroredDisk, file: string): void {
   disk.runPendingFsyncs();
 }
 
+/** Two copies of a 16-byte file in 8-byte frames, fsynced. */
+function durableWal(): { disk: MemoryDisk; m: MirroredDisk } {
+  const disk = new MemoryDisk();
+  const m = new MirroredDisk(disk, { copies: 2, chunkBytes: 8 });
+  m.append('wal', bytes('0123456789abcdef'));
+  durable(disk, m, 'wal');
+  return { disk, m };
+}
+
 describe('MirroredDisk', () => {
   it('stores K framed copies and reads the content back', () => {
     const disk = new MemoryDisk();
@@ -40,10 +49,7 @@ describe('MirroredDisk', () => {
   });
 
   it('a flipped bit in one copy is invisible to readers, and scrub repairs the copy', () => {
-    const disk = new MemoryDisk();
-    const m = new MirroredDisk(disk, { copies: 2, chunkBytes: 8 });
-    m.append('wal', bytes('0123456789abcdef'));
-    durable(disk, m, 'wal');
+    const { disk, m } = durableWal();
     disk.corrupt('wal.m0', 3, 0x01);
     disk.corrupt('wal.m1', 20, 0x80);
     expect(text(m.read('wal'))).toBe('0123456789abcdef');
@@ -55,10 +61,7 @@ describe('MirroredDisk', () => {
   });
 
   it("scrub makes its repairs durable without being asked: a crash after it keeps them", () => {
-    const disk = new MemoryDisk();
-    const m = new MirroredDisk(disk, { copies: 2, chunkBytes: 8 });
-    m.append('wal', bytes('0123456789abcdef'));
-    durable(disk, m, 'wal');
+    const { disk, m } = durableWal();
     disk.corrupt('wal.m0', 3, 0x01); // in the durable content too
     expect(m.scrub().copiesRepaired).toBe(1);
     disk.runPendingFsyncs();
@@ -67,10 +70,7 @@ describe('MirroredDisk', () => {
   });
 
   it("a scrub repair that fails to fsync fails the next fsync of any file", () => {
-    const disk = new MemoryDisk();
-    const m = new MirroredDisk(disk, { copies: 2, chunkBytes: 8 });
-    m.append('wal', bytes('0123456789abcdef'));
-    durable(disk, m, 'wal');
+    const { disk, m } = durableWal();
     disk.corrupt('wal.m0', 3, 0x01);
     disk.injectFsyncFailures(1);
     m.scrub(); // its repair's fsync takes the injected failure
@@ -88,10 +88,7 @@ describe('MirroredDisk', () => {
   });
 
   it('the same frame damaged in every copy throws DiskCorruptionError (never silently shortens)', () => {
-    const disk = new MemoryDisk();
-    const m = new MirroredDisk(disk, { copies: 2, chunkBytes: 8 });
-    m.append('wal', bytes('0123456789abcdef'));
-    durable(disk, m, 'wal');
+    const { disk, m } = durableWal();
     disk.corrupt('wal.m0', 20, 0x01);
     disk.corrupt('wal.m1', 22, 0x01);
     let error: unknown;
