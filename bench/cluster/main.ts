@@ -224,14 +224,17 @@ async function warmUp(target: Target, flags: Flags): Promise<void> {
       ok: op === 'put' ? target.okPut : target.okGet,
     });
   }
-  if (target.system === 'faultline' && flags.ops.includes('client-put')) {
-    // The client library runs in this process: it needs its warm-up too.
-    const pool = Array.from({ length: 16 }, () => createClient({ endpoints: target.endpoints }));
-    try {
-      await runOpLoad({ concurrency: 16, warmupMs: 0, durationMs: flags.systemWarmup * 500, op: (c, n) => pool[c].kv.put(keyOf(c, n), VALUE) });
-    } finally {
-      for (const client of pool) client.close();
-    }
+  // The client library runs in this process: it needs its warm-up too.
+  if (target.system === 'faultline' && flags.ops.includes('client-put')) await runClientPuts(target.endpoints, 16, 0, flags.systemWarmup * 500);
+}
+
+/** Closed-loop puts through faultline/client, one client object per load client. */
+async function runClientPuts(endpoints: readonly string[], concurrency: number, warmupMs: number, durationMs: number): Promise<LoadResult> {
+  const pool = Array.from({ length: concurrency }, () => createClient({ endpoints: [...endpoints] }));
+  try {
+    return await runOpLoad({ concurrency, warmupMs, durationMs, op: (c, n) => pool[c].kv.put(keyOf(c, n), VALUE) });
+  } finally {
+    for (const client of pool) client.close();
   }
 }
 
@@ -360,19 +363,8 @@ function cpuText(row: Row): string {
  * same round's plain etcd put.
  */
 async function measureClientPutPoint(target: Target, clients: number, round: number, flags: Flags, log: (line: string) => void): Promise<Row> {
-  const pool = Array.from({ length: clients }, () => createClient({ endpoints: target.endpoints }));
   const cpuBefore = sampleCpu(target);
-  let result: LoadResult;
-  try {
-    result = await runOpLoad({
-      concurrency: clients,
-      warmupMs: flags.warmup * 1000,
-      durationMs: flags.seconds * 1000,
-      op: (c, n) => pool[c].kv.put(keyOf(c, n), VALUE),
-    });
-  } finally {
-    for (const client of pool) client.close();
-  }
+  const result = await runClientPuts(target.endpoints, clients, flags.warmup * 1000, flags.seconds * 1000);
   const cpu = cpuSince(target, cpuBefore);
   const totalOps = result.ops * ((flags.warmup + flags.seconds) / flags.seconds);
   const row: Row = { system: 'faultline', round, op: 'client-put', clients, result, ...perOp(cpu, totalOps) };
